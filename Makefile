@@ -1,0 +1,49 @@
+# One build for run, test and package: webview_go asks pkg-config for webkit2gtk-4.0;
+# the shim in packaging/linux/pkgconfig maps it to webkit2gtk-4.1 (see packaging/README.md).
+export PKG_CONFIG_PATH := $(CURDIR)/packaging/linux/pkgconfig$(if $(PKG_CONFIG_PATH),:$(PKG_CONFIG_PATH))
+export CGO_ENABLED := 1
+
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo 0.0.0-dev)
+LDFLAGS := -s -w -X main.version=$(VERSION)
+BIN := bin/embeddable-tray
+
+.PHONY: all build run demo test test-go deps deps-test vet fmt bench package clean
+
+all: build
+
+## deps: Debian packages needed to build and run the app.
+deps:
+	scripts/deps.sh run
+
+## deps-test: everything the tests need (Xvfb, D-Bus, keyring, Radicale, packaging tools, ...).
+deps-test:
+	scripts/deps.sh test
+
+build:
+	go build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) .
+
+## run: set up a fresh Debian/Ubuntu machine and start the app.
+run: deps build
+	./$(BIN)
+
+## demo: the whole flow offline, the stand-in widget plus the built-in demo provider.
+demo: deps build
+	go run ./e2e/cmd/demo-widget -app ./$(BIN)
+
+## test: set up a fresh Debian/Ubuntu machine and run every test, under Xvfb and a private D-Bus session.
+test: deps-test build
+	xvfb-run -a -s '-screen 0 1280x1024x24' dbus-run-session -- scripts/test-session.sh
+
+## test-go: the tests alone, in the current session (expects DISPLAY, a session bus and a keyring).
+test-go: vet
+	EMBEDDABLE_TRAY_BIN=$(CURDIR)/$(BIN) go test -count=1 -timeout 30m ./...
+
+vet:
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo 'gofmt: files above need formatting'; exit 1; }
+	go vet ./...
+
+fmt:
+	gofmt -w $$(git ls-files '*.go')
+
+clean:
+	rm -rf bin dist
