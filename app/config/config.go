@@ -1,0 +1,301 @@
+// Package config loads the app's JSON configuration: which widget to host, with which
+// query parameters, and the third-party service it registers and signs in to.
+//
+// A missing file means defaults; a broken one is an error that names the file and the
+// problem, so the user can fix it rather than guess.
+package config
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+)
+
+// DefaultWidgetURL is RingCentral Embeddable's app page, loaded top-level (see README: a
+// cross-origin iframe's localStorage does not survive a restart under WebKitGTK).
+const DefaultWidgetURL = "https://apps.ringcentral.com/integration/ringcentral-embeddable/latest/app.html"
+
+// DefaultRedirectURI is the widget's own OAuth redirect page, used when the config names none.
+const DefaultRedirectURI = "https://apps.ringcentral.com/integration/ringcentral-embeddable/latest/redirect.html"
+
+// DefaultSignInTimeout bounds how long a sign-in waits for the provider's callback.
+const DefaultSignInTimeout = 5 * time.Minute
+
+// AuthorizationPath is the app's own path for the widget's authorize button; not a setting.
+const AuthorizationPath = "/authorize"
+
+// maxFileSize bounds what Load reads: a config file is a few hundred bytes.
+const maxFileSize = 1 << 20
+
+// Config is the whole file.
+type Config struct {
+	Widget  Widget  `json:"widget"`
+	Service Service `json:"service"`
+}
+
+// Widget says which widget page to load and with which query parameters.
+type Widget struct {
+	URL    string            `json:"url"`
+	Params map[string]string `json:"params,omitempty"`
+}
+
+// Service is the third-party (CRM) service registered in the widget.
+type Service struct {
+	Name              string    `json:"name"`
+	DisplayName       string    `json:"displayName"`
+	Info              string    `json:"info"`
+	AuthorizedTitle   string    `json:"authorizedTitle"`
+	UnauthorizedTitle string    `json:"unauthorizedTitle"`
+	AuthorizationLogo string    `json:"authorizationLogo"`
+	ShowAuthRedDot    bool      `json:"showAuthRedDot"`
+	SignIn            string    `json:"signIn,omitempty"`        // "window" (default) or "browser"
+	SignInTimeout     Duration  `json:"signInTimeout,omitempty"` // default 5m
+	OAuth             *OAuth    `json:"oauth,omitempty"`         // nil: the built-in demo provider
+	Contacts          *Contacts `json:"contacts,omitempty"`
+}
+
+// OAuth describes the provider. Issuer, when set, fills empty endpoint URLs by OpenID discovery.
+type OAuth struct {
+	Issuer       string   `json:"issuer,omitempty"`
+	AuthorizeURL string   `json:"authorizeUrl,omitempty"`
+	TokenURL     string   `json:"tokenUrl,omitempty"`
+	UserinfoURL  string   `json:"userinfoUrl,omitempty"`
+	RevokeURL    string   `json:"revokeUrl,omitempty"`
+	ClientID     string   `json:"clientId"`
+	ClientSecret string   `json:"clientSecret,omitempty"`
+	Scopes       []string `json:"scopes,omitempty"`
+}
+
+// Contacts points at the CardDAV address book served to the widget.
+type Contacts struct {
+	CardDAVURL string `json:"carddavUrl"`
+	Auth       string `json:"auth,omitempty"`   // "oauth" (default) or "password"
+	Region     string `json:"region,omitempty"` // default region for phone numbers, e.g. "US"
+}
+
+// Duration is a time.Duration written as "5m" or "90s" in JSON.
+type Duration time.Duration
+
+// UnmarshalJSON accepts a Go duration string.
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return errors.New(`a duration is a string such as "5m" or "90s"`)
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return fmt.Errorf(`%q is not a duration such as "5m" or "90s"`, s)
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// MarshalJSON writes the duration as a string.
+func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(time.Duration(d).String()) }
+
+// Default is the configuration with no file: the real widget and a demo service.
+func Default() Config {
+	return Config{
+		Widget: Widget{URL: DefaultWidgetURL},
+		Service: Service{
+			Name:              "EmbeddableTrayDemo",
+			DisplayName:       "Demo CRM",
+			Info:              "A demo CRM served by Embeddable Tray itself, on this computer. Set service.oauth in the config to use your own.",
+			AuthorizedTitle:   "Unauthorize",
+			UnauthorizedTitle: "Authorize",
+			ShowAuthRedDot:    true,
+		},
+	}
+}
+
+// DefaultPath is <user config dir>/embeddable-tray/config.json.
+func DefaultPath() (string, error) {
+	dir, err := os.UserConfigDir()
+	if err != nil {
+		return "", fmt.Errorf("no config directory: %w", err)
+	}
+	return filepath.Join(dir, "embeddable-tray", "config.json"), nil
+}
+
+// Load reads the file at path. A missing file gives Default() and no error.
+func Load(path string) (Config, error) {
+	f, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return Default(), nil
+	}
+	if err != nil {
+		return Config{}, fmt.Errorf("config %s: %w", path, err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxFileSize+1))
+	if err != nil {
+		return Config{}, fmt.Errorf("config %s: %w", path, err)
+	}
+	if len(data) > maxFileSize {
+		return Config{}, fmt.Errorf("config %s: larger than %d bytes", path, maxFileSize)
+	}
+	cfg, err := Parse(data)
+	if err != nil {
+		return Config{}, fmt.Errorf("config %s: %w", path, err)
+	}
+	return cfg, nil
+}
+
+// Parse decodes and validates one config document over the defaults: fields left out
+// keep their default values.
+func Parse(data []byte) (Config, error) {
+	cfg := Default()
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields() // a misspelt key silently ignored is worse than an error
+	if err := dec.Decode(&cfg); err != nil {
+		return Config{}, describe(data, err)
+	}
+	if dec.More() {
+		return Config{}, errors.New("unexpected data after the JSON object")
+	}
+	if err := cfg.Validate(); err != nil {
+		return Config{}, err
+	}
+	return cfg, nil
+}
+
+// describe turns a JSON error into one that says where in the file it is.
+func describe(data []byte, err error) error {
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syn):
+		line, col := position(data, syn.Offset-1) // Offset is just past the bad byte
+		return fmt.Errorf("line %d, column %d: %v", line, col, syn)
+	case errors.As(err, &typ):
+		line, col := position(data, typ.Offset)
+		return fmt.Errorf("line %d, column %d: %q must be %s, not %s", line, col, typ.Field, typ.Type, typ.Value)
+	case errors.Is(err, io.EOF):
+		return errors.New("the file is empty: write {} for defaults")
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return errors.New("the JSON ends too early")
+	}
+	return err
+}
+
+func position(data []byte, offset int64) (line, col int) {
+	if offset > int64(len(data)) {
+		offset = int64(len(data))
+	}
+	before := data[:offset]
+	line = bytes.Count(before, []byte("\n")) + 1
+	col = int(offset) - bytes.LastIndexByte(before, '\n')
+	return line, col
+}
+
+// Validate checks what JSON decoding cannot.
+func (c Config) Validate() error {
+	if _, err := parseHTTPURL("widget.url", c.Widget.URL); err != nil {
+		return err
+	}
+	if c.Widget.Params["redirectUri"] != "" {
+		if _, err := parseHTTPURL("widget.params.redirectUri", c.Widget.Params["redirectUri"]); err != nil {
+			return err
+		}
+	}
+	s := c.Service
+	if strings.TrimSpace(s.Name) == "" {
+		return errors.New("service.name must not be empty")
+	}
+	if !slices.Contains([]string{"", "window", "browser"}, s.SignIn) {
+		return fmt.Errorf(`service.signIn is %q: use "window" or "browser"`, s.SignIn)
+	}
+	if s.SignInTimeout < 0 {
+		return errors.New("service.signInTimeout must be positive")
+	}
+	if o := s.OAuth; o != nil {
+		if o.ClientID == "" {
+			return errors.New("service.oauth.clientId must not be empty")
+		}
+		if o.Issuer == "" && (o.AuthorizeURL == "" || o.TokenURL == "") {
+			return errors.New("service.oauth needs issuer, or both authorizeUrl and tokenUrl")
+		}
+		for name, v := range map[string]string{"issuer": o.Issuer, "authorizeUrl": o.AuthorizeURL,
+			"tokenUrl": o.TokenURL, "userinfoUrl": o.UserinfoURL, "revokeUrl": o.RevokeURL} {
+			if v == "" {
+				continue
+			}
+			if _, err := parseHTTPURL("service.oauth."+name, v); err != nil {
+				return err
+			}
+		}
+	}
+	if ct := s.Contacts; ct != nil {
+		if _, err := parseHTTPURL("service.contacts.carddavUrl", ct.CardDAVURL); err != nil {
+			return err
+		}
+		if !slices.Contains([]string{"", "oauth", "password"}, ct.Auth) {
+			return fmt.Errorf(`service.contacts.auth is %q: use "oauth" or "password"`, ct.Auth)
+		}
+	}
+	return nil
+}
+
+func parseHTTPURL(field, raw string) (*url.URL, error) {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return nil, fmt.Errorf("%s is %q: it must be an absolute http(s) URL", field, raw)
+	}
+	return u, nil
+}
+
+// WidgetURL is the page to load: widget.url with widget.params and disableLoginPopup=1,
+// which makes the widget hand its RingCentral login to us (rc-login-popup-notify) since a
+// webview opens no popups.
+func (c Config) WidgetURL() string {
+	u, _ := url.Parse(c.Widget.URL) // validated
+	q := u.Query()
+	for k, v := range c.Widget.Params {
+		q.Set(k, v)
+	}
+	q.Set("disableLoginPopup", "1")
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// WidgetOrigin is the origin messages must come from and go to.
+func (c Config) WidgetOrigin() string {
+	u, _ := url.Parse(c.Widget.URL)
+	// As a browser serialises it: lower case, no default port.
+	host := strings.ToLower(u.Hostname())
+	if strings.Contains(host, ":") {
+		host = "[" + host + "]"
+	}
+	if p := u.Port(); p != "" && !(u.Scheme == "http" && p == "80") && !(u.Scheme == "https" && p == "443") {
+		host += ":" + p
+	}
+	return u.Scheme + "://" + host
+}
+
+// RedirectURI is where the widget's own RingCentral login lands.
+func (c Config) RedirectURI() string {
+	if r := c.Widget.Params["redirectUri"]; r != "" {
+		return r
+	}
+	return DefaultRedirectURI
+}
+
+// Timeout is the sign-in timeout with its default.
+func (s Service) Timeout() time.Duration {
+	if s.SignInTimeout == 0 {
+		return DefaultSignInTimeout
+	}
+	return time.Duration(s.SignInTimeout)
+}
+
+// Demo reports whether the built-in demo provider stands in for a real one.
+func (s Service) Demo() bool { return s.OAuth == nil }

@@ -1,0 +1,107 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestLoadMissingFileGivesDefaults(t *testing.T) {
+	cfg, err := Load(filepath.Join(t.TempDir(), "none.json"))
+	require.NoError(t, err)
+	assert.Equal(t, Default(), cfg)
+	assert.True(t, cfg.Service.Demo())
+}
+
+func TestLoadFull(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "config.json")
+	require.NoError(t, os.WriteFile(path, []byte(`{
+  "widget": {"url": "https://Apps.Example.com:443/app.html?x=1", "params": {"clientId": "abc", "appServer": "https://platform.ringcentral.com"}},
+  "service": {"name": "Acme", "displayName": "Acme CRM", "info": "i", "authorizedTitle": "Out",
+    "unauthorizedTitle": "In", "authorizationLogo": "https://example.com/l.png", "showAuthRedDot": false,
+    "signIn": "browser", "signInTimeout": "90s",
+    "oauth": {"authorizeUrl": "https://idp.example.com/a", "tokenUrl": "https://idp.example.com/t",
+              "clientId": "cid", "scopes": ["openid", "email"]},
+    "contacts": {"carddavUrl": "https://dav.example.com/", "region": "GB"}}}`), 0o600))
+	cfg, err := Load(path)
+	require.NoError(t, err)
+	assert.Equal(t, "Acme CRM", cfg.Service.DisplayName)
+	assert.Equal(t, 90*time.Second, cfg.Service.Timeout())
+	assert.False(t, cfg.Service.Demo())
+	assert.Equal(t, "https://apps.example.com", cfg.WidgetOrigin())
+	assert.Equal(t, "https://Apps.Example.com:443/app.html?appServer=https%3A%2F%2Fplatform.ringcentral.com&clientId=abc&disableLoginPopup=1&x=1", cfg.WidgetURL())
+	assert.Equal(t, DefaultRedirectURI, cfg.RedirectURI())
+}
+
+func TestParseErrorsNameTheProblem(t *testing.T) {
+	tests := []struct {
+		name, doc, want string
+	}{
+		{"syntax", "{\n  \"widget\": {\"url\": }\n}", "line 2, column 21"},
+		{"empty", "", "empty"},
+		{"truncated", `{"widget": {`, "ends too early"},
+		{"wrong type", `{"service": {"showAuthRedDot": "yes"}}`, `"service.showAuthRedDot" must be bool`},
+		{"unknown key", `{"service": {"clientID": "x"}}`, `unknown field "clientID"`},
+		{"bad widget url", `{"widget": {"url": "ftp://x"}}`, "widget.url"},
+		{"relative widget url", `{"widget": {"url": "/app.html"}}`, "widget.url"},
+		{"empty name", `{"service": {"name": " "}}`, "service.name"},
+		{"sign-in mode", `{"service": {"signIn": "popup"}}`, "service.signIn"},
+		{"timeout", `{"service": {"signInTimeout": "soon"}}`, `"soon" is not a duration`},
+		{"oauth without client", `{"service": {"oauth": {"issuer": "https://i"}}}`, "clientId"},
+		{"oauth without endpoints", `{"service": {"oauth": {"clientId": "c", "authorizeUrl": "https://a"}}}`, "issuer, or both"},
+		{"oauth bad url", `{"service": {"oauth": {"clientId": "c", "issuer": "idp"}}}`, "service.oauth.issuer"},
+		{"contacts url", `{"service": {"contacts": {"carddavUrl": ""}}}`, "carddavUrl"},
+		{"contacts auth", `{"service": {"contacts": {"carddavUrl": "https://d", "auth": "magic"}}}`, "service.contacts.auth"},
+		{"trailing data", `{} {}`, "after the JSON object"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse([]byte(tt.doc))
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tt.want)
+		})
+	}
+}
+
+func TestLoadErrorNamesTheFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "config.json")
+	require.NoError(t, os.WriteFile(path, []byte(`{"widget": 3}`), 0o600))
+	_, err := Load(path)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), path)
+}
+
+func TestWidgetOrigin(t *testing.T) {
+	tests := map[string]string{
+		"http://127.0.0.1:8080/app.html":     "http://127.0.0.1:8080",
+		"http://localhost:80/x":              "http://localhost",
+		"https://apps.ringcentral.com/a/b":   "https://apps.ringcentral.com",
+		"https://[::1]:9000/app.html":        "https://[::1]:9000",
+		"https://EXAMPLE.com:8443/app.html?": "https://example.com:8443",
+	}
+	for in, want := range tests {
+		cfg := Default()
+		cfg.Widget.URL = in
+		assert.Equal(t, want, cfg.WidgetOrigin(), in)
+	}
+}
+
+// FuzzParse: any input either parses into a valid config or fails with an error; never a panic.
+func FuzzParse(f *testing.F) {
+	f.Add([]byte(`{}`))
+	f.Add([]byte(`{"widget": {"url": "https://a/app.html", "params": {"clientId": "x"}}}`))
+	f.Add([]byte(`{"service": {"oauth": {"clientId": "c", "issuer": "https://i"}, "signInTimeout": "1m"}}`))
+	f.Add([]byte(`{"service": {"contacts": {"carddavUrl": "https://d", "auth": "password"}}}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		cfg, err := Parse(data)
+		if err == nil {
+			require.NoError(t, cfg.Validate())
+			_ = cfg.WidgetURL()
+			_ = cfg.WidgetOrigin()
+		}
+	})
+}
