@@ -1,0 +1,223 @@
+package contacts
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// Book is the widget's view of one CardDAV address book. Its handlers are safe for
+// concurrent use; a sync runs one at a time while lookups answer from the last state.
+type Book struct {
+	cfg Config
+	hc  guardedClient
+	log *slog.Logger
+	now func() time.Time // test seam
+
+	syncMu sync.Mutex // one sync with the server at a time
+
+	mu     sync.RWMutex
+	gen    uint64    // bumped by Clear: a sync begun before it must not bring data back
+	st     *state    // nil before the first sync and after Clear
+	paged  *answer   // the /contacts answer being paged through
+	synced time.Time // last successful sync
+}
+
+// New returns a Book that reaches cfg.URL through httpClient, which carries the auth
+// (oauth2.NewClient with the sign-in's TokenSource, or basic auth). Nothing is fetched
+// until the widget asks.
+func New(cfg Config, httpClient *http.Client, logger *slog.Logger) *Book {
+	if cfg.PageSize <= 0 {
+		cfg.PageSize = 100
+	}
+	if cfg.Region == "" {
+		cfg.Region = "US"
+	}
+	if httpClient == nil {
+		httpClient = http.DefaultClient
+	}
+	if logger == nil {
+		logger = slog.Default()
+	}
+	return &Book{cfg: cfg, hc: guardedClient{hc: httpClient}, log: logger, now: time.Now}
+}
+
+// Clear drops everything held about the address book (sign-out). Nothing is ever written
+// to disk, so nothing else remains. A sync on the wire is thrown away when it returns.
+func (b *Book) Clear() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.gen++
+	b.st, b.paged, b.synced = nil, nil, time.Time{}
+}
+
+// HandleContacts answers contactsPath: body {page, syncTimestamp}. Page 1 syncs with the
+// server; later pages come from the answer frozen at page 1, so pages never disagree.
+func (b *Book) HandleContacts(ctx context.Context, body json.RawMessage) (any, error) {
+	var req struct {
+		Page          json.RawMessage `json:"page"`
+		SyncTimestamp json.RawMessage `json:"syncTimestamp"`
+	}
+	if err := decodeBody(body, &req); err != nil {
+		return nil, err
+	}
+	page, ok := intOf(req.Page)
+	if !ok || page < 1 {
+		page = 1
+	}
+	from, hasFrom := intOf(req.SyncTimestamp)
+	ctx, cancel := context.WithTimeout(ctx, contactsTimeout)
+	defer cancel()
+
+	if page > 1 {
+		b.mu.RLock()
+		a := b.paged
+		b.mu.RUnlock()
+		if a != nil && a.hasFrom == hasFrom && a.from == from {
+			return a.page(int(page), b.cfg.PageSize), nil
+		}
+		// The first page's answer is gone (Clear, or another page 1 since): build it again.
+	}
+	if err := b.sync(ctx); err != nil {
+		return nil, b.failed(err)
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.st == nil {
+		return nil, errCleared
+	}
+	b.paged = b.st.answer(from, hasFrom, b.cfg.ServiceName)
+	return b.paged.page(int(page), b.cfg.PageSize), nil
+}
+
+// HandleSearch answers contactSearchPath: body {searchString}; at most PageSize contacts.
+func (b *Book) HandleSearch(ctx context.Context, body json.RawMessage) (any, error) {
+	var req struct {
+		SearchString string `json:"searchString"`
+	}
+	if err := decodeBody(body, &req); err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, lookupTimeout)
+	defer cancel()
+	if err := b.fresh(ctx); err != nil {
+		return nil, err
+	}
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	if b.st == nil {
+		return nil, errCleared
+	}
+	return &SearchResponse{Data: b.st.search(req.SearchString, b.cfg.PageSize)}, nil
+}
+
+// HandleMatch answers contactMatchPath: body {phoneNumbers}. Each number is normalized to
+// E.164 and looked up in the index; an invalid number is no match, not an error.
+func (b *Book) HandleMatch(ctx context.Context, body json.RawMessage) (any, error) {
+	var req struct {
+		PhoneNumbers []string `json:"phoneNumbers"`
+	}
+	if err := decodeBody(body, &req); err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, lookupTimeout)
+	defer cancel()
+	if err := b.fresh(ctx); err != nil {
+		return nil, err
+	}
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	if b.st == nil {
+		return nil, errCleared
+	}
+	return &MatchResponse{Data: b.st.match(req.PhoneNumbers, b.cfg.Region)}, nil
+}
+
+func (s *state) match(numbers []string, region string) map[string][]Contact {
+	out := make(map[string][]Contact, len(numbers))
+	for _, n := range numbers {
+		found := []Contact{}
+		if e164, ok := NormalizeNumber(n, region); ok {
+			for _, e := range s.byNumber[e164] {
+				found = append(found, e.c)
+			}
+		}
+		out[n] = found
+	}
+	return out
+}
+
+// HandleViewMatchedContact answers viewMatchedContactPath (the user opened a matched
+// contact). There is no CRM page to open for a CardDAV card, so it only acknowledges.
+func (b *Book) HandleViewMatchedContact(ctx context.Context, body json.RawMessage) (any, error) {
+	var req struct {
+		ID string `json:"id"`
+	}
+	if err := decodeBody(body, &req); err != nil {
+		return nil, err
+	}
+	b.log.Debug("contacts: matched contact viewed", "id", req.ID)
+	return &AckResponse{Data: "ok"}, nil
+}
+
+// fresh syncs before a lookup when nothing is held yet or the last sync is stale. With stale
+// data and a failing server it answers from memory, except when signed out.
+func (b *Book) fresh(ctx context.Context) error {
+	b.mu.RLock()
+	have, synced := b.st != nil, b.synced
+	b.mu.RUnlock()
+	if have && b.now().Sub(synced) < staleAfter {
+		return nil
+	}
+	err := b.sync(ctx)
+	if err == nil || errors.Is(err, errCleared) {
+		return err
+	}
+	if err = b.failed(err); errors.Is(err, ErrUnauthorized) || !have {
+		return err
+	}
+	b.log.Warn("contacts: refresh failed, answering from the last sync", "err", err)
+	return nil
+}
+
+// failed drops everything on ErrUnauthorized: no contact is served without valid auth.
+func (b *Book) failed(err error) error {
+	if errors.Is(err, ErrUnauthorized) {
+		b.log.Warn("contacts: the address book server refused our credentials", "err", err)
+		b.Clear()
+	}
+	return err
+}
+
+func decodeBody(body json.RawMessage, v any) error {
+	if len(bytes.TrimSpace(body)) == 0 || string(bytes.TrimSpace(body)) == "null" {
+		return nil
+	}
+	if err := json.Unmarshal(body, v); err != nil {
+		return fmt.Errorf("contacts: bad request body: %w", err)
+	}
+	return nil
+}
+
+// intOf reads a JSON number or numeric string (the docs show page="${nextPage}").
+func intOf(raw json.RawMessage) (int64, bool) {
+	s := string(bytes.Trim(bytes.TrimSpace(raw), `"`))
+	if s == "" || s == "null" {
+		return 0, false
+	}
+	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+		return n, true
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		return 0, false
+	}
+	return int64(f), true
+}
