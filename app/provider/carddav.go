@@ -115,11 +115,18 @@ func (b *addressBook) ListAddressObjects(_ context.Context, p string, _ *carddav
 	return append([]carddav.AddressObject(nil), b.objects...), nil
 }
 
-// QueryAddressObjects runs an addressbook-query with go-webdav's own matcher.
+// QueryAddressObjects runs an addressbook-query with go-webdav's own matcher. A query
+// without prop-filters matches every card, as Radicale and other servers answer it;
+// go-webdav's "anyof" over no filters would match none, so such a query is run as "allof".
 func (b *addressBook) QueryAddressObjects(ctx context.Context, p string, q *carddav.AddressBookQuery) ([]carddav.AddressObject, error) {
 	all, err := b.ListAddressObjects(ctx, p, &q.DataRequest)
 	if err != nil {
 		return nil, err
+	}
+	if len(q.PropFilters) == 0 {
+		everything := *q
+		everything.FilterTest = carddav.FilterAllOf
+		q = &everything
 	}
 	return carddav.Filter(q, all)
 }
@@ -139,6 +146,30 @@ func (b *addressBook) PutAddressObject(context.Context, string, vcard.Card, *car
 
 // DeleteAddressObject is refused: the demo book is fixed.
 func (b *addressBook) DeleteAddressObject(context.Context, string) error { return errReadOnly }
+
+// collections are the CardDAV collection paths, each with its trailing slash.
+var collections = map[string]string{}
+
+func init() {
+	for _, c := range []string{davPrefix + "/", davPrincipal, davHome, davBook} {
+		collections[path.Clean(c)] = c
+	}
+}
+
+// canonicalCollection gives a collection's path its trailing slash. go-webdav's server
+// finds the principal and the home set only at exactly the path the backend returns,
+// while its client drops the slash when it resolves "" against an endpoint such as
+// /carddav/me/ (path.Join); without this, discovery from that URL finds nothing.
+func canonicalCollection(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if c, ok := collections[path.Clean(r.URL.Path)]; ok && r.URL.Path != c {
+			r2 := r.Clone(r.Context())
+			r2.URL.Path, r2.URL.RawPath = c, ""
+			r = r2
+		}
+		next.ServeHTTP(w, r)
+	})
+}
 
 // requireBearer lets a request through only with an access token this provider issued
 // and that has not expired or been revoked.

@@ -136,7 +136,9 @@ func (p *Provider) routes(book *addressBook) http.Handler {
 	mux.HandleFunc("GET /.well-known/oauth-authorization-server", p.handleDiscovery)
 	// The well-known redirect reveals only a fixed path, so it needs no token (RFC 6764 §5).
 	mux.Handle("/.well-known/carddav", dav)
-	mux.Handle(davPrefix+"/", p.requireBearer(dav))
+	davAuthed := p.requireBearer(canonicalCollection(dav))
+	mux.Handle(davPrefix, davAuthed) // no redirect to /carddav/: it would turn PROPFIND into GET
+	mux.Handle(davPrefix+"/", davAuthed)
 	return mux
 }
 
@@ -158,8 +160,9 @@ func (p *Provider) UserinfoURL() string { return p.url + "/userinfo" }
 // RevokeURL is the RFC 7009 revocation endpoint.
 func (p *Provider) RevokeURL() string { return p.url + "/revoke" }
 
-// CardDAVURL is the CardDAV context path; discovery from it finds the "Demo CRM" book.
-func (p *Provider) CardDAVURL() string { return p.url + davPrefix + "/" }
+// CardDAVURL is the "Demo CRM" address book's own URL, which every CardDAV client can use
+// as is (discovery from it, or from URL() through /.well-known/carddav, also works).
+func (p *Provider) CardDAVURL() string { return p.url + davBook }
 
 // Close stops the server at once; open connections are cut. It is safe to call twice.
 func (p *Provider) Close() error {

@@ -493,7 +493,7 @@ func TestStart(t *testing.T) {
 	t.Run("URLs", func(t *testing.T) {
 		p := start(t, Options{})
 		assert.Regexp(t, `^http://127\.0\.0\.1:\d+$`, p.URL())
-		assert.Equal(t, p.URL()+"/carddav/", p.CardDAVURL())
+		assert.Equal(t, p.URL()+"/carddav/me/contacts/demo-crm/", p.CardDAVURL())
 		assert.Equal(t, "embeddable-tray-demo", p.ClientID())
 	})
 

@@ -66,8 +66,9 @@ var samples = []sample{
 	{"Leo", "Evans", "Relecloud", "Head of Procurement", []phone{ph("work", "(425) 555-0154"), ph("cell", "+14255550155")}, []string{"leo.evans@relecloud.example.com"}},
 }
 
-// vcardTypes maps our phone kinds to vCard 3.0 TEL types (RFC 2426 §3.3.1).
-var vcardTypes = map[string]string{"work": "WORK,VOICE", "cell": "CELL,VOICE", "home": "HOME,VOICE"}
+// vcardTypes maps our phone kinds to vCard 3.0 TEL types (RFC 2426 §3.3.1). One type
+// each: go-vcard hands a "WORK,VOICE" value to readers as one string, not two types.
+var vcardTypes = map[string]string{"work": "WORK", "cell": "CELL", "home": "HOME"}
 
 // uid is the stable id of sample i; it is also the card's file name.
 func (s sample) uid(i int) string {
