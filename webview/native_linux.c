@@ -1,0 +1,179 @@
+//go:build linux
+
+#include "native_linux.h"
+#include "_cgo_export.h"
+
+#include <webkit2/webkit2.h>
+#ifdef GDK_WINDOWING_X11
+#include <gdk/gdkx.h>
+#endif
+
+// et_init names the program before GTK starts: GLib uses the name for WebKit's data
+// directory ($XDG_DATA_HOME/<name>) and GDK for the X11 WM_CLASS.
+int et_init(const char *prgname) {
+  g_set_prgname(prgname);
+  return gtk_init_check(NULL, NULL);
+}
+
+const char *et_prgname(void) { return g_get_prgname(); }
+
+void et_main(void) { gtk_main(); }
+
+void et_main_quit(void) {
+  if (gtk_main_level() > 0) {
+    gtk_main_quit();
+  }
+}
+
+static gboolean et_idle(gpointer data) {
+  etIdle((uintptr_t)data);
+  return G_SOURCE_REMOVE;
+}
+
+// et_dispatch queues a Go function (a cgo.Handle) at webview_go's own priority, so that ours
+// and webview_go's queued work (answers to bound calls) run in the order they were queued.
+void et_dispatch(uintptr_t handle) {
+  g_idle_add_full(G_PRIORITY_HIGH_IDLE, et_idle, (gpointer)handle, NULL);
+}
+
+GtkWidget *et_window_new(const char *title, int width, int height, int resizable) {
+  GtkWidget *w = gtk_window_new(GTK_WINDOW_TOPLEVEL);
+  gtk_window_set_title(GTK_WINDOW(w), title);
+  gtk_window_set_default_size(GTK_WINDOW(w), width, height);
+  gtk_window_set_resizable(GTK_WINDOW(w), resizable);
+  return w;
+}
+
+static WebKitWebView *et_view(GtkWidget *window) {
+  GtkWidget *child = gtk_bin_get_child(GTK_BIN(window));
+  return child && WEBKIT_IS_WEB_VIEW(child) ? WEBKIT_WEB_VIEW(child) : NULL;
+}
+
+// et_configure_view applies the memory settings to the window's view. Measured (TOOLCHAIN.md):
+// hardware acceleration NEVER takes a webview_go app from about 255 to 200 MB PSS.
+void et_configure_view(GtkWidget *window) {
+  WebKitWebView *v = et_view(window);
+  if (!v) {
+    return;
+  }
+  WebKitSettings *s = webkit_web_view_get_settings(v);
+  webkit_settings_set_hardware_acceleration_policy(s, WEBKIT_HARDWARE_ACCELERATION_POLICY_NEVER);
+}
+
+int et_hardware_acceleration_never(GtkWidget *window) {
+  WebKitWebView *v = et_view(window);
+  return v && webkit_settings_get_hardware_acceleration_policy(webkit_web_view_get_settings(v)) ==
+                  WEBKIT_HARDWARE_ACCELERATION_POLICY_NEVER;
+}
+
+static gboolean on_delete(GtkWidget *w, GdkEvent *e, gpointer h) {
+  (void)w;
+  (void)e;
+  return etDeleteEvent((uintptr_t)h);
+}
+
+static void on_visible(GObject *o, GParamSpec *p, gpointer h) {
+  (void)p;
+  etVisibleChanged((uintptr_t)h, gtk_widget_get_visible(GTK_WIDGET(o)));
+}
+
+static void on_uri(GObject *o, GParamSpec *p, gpointer h) {
+  (void)p;
+  etURIChanged((uintptr_t)h, (char *)webkit_web_view_get_uri(WEBKIT_WEB_VIEW(o)), 0);
+}
+
+static void on_load_changed(WebKitWebView *v, WebKitLoadEvent ev, gpointer h) {
+  if (ev == WEBKIT_LOAD_COMMITTED) {
+    etURIChanged((uintptr_t)h, (char *)webkit_web_view_get_uri(v), 1);
+  }
+}
+
+static gboolean on_load_failed(WebKitWebView *v, WebKitLoadEvent ev, gchar *uri, GError *err, gpointer h) {
+  (void)v;
+  (void)ev;
+  const char *domain = err ? g_quark_to_string(err->domain) : "";
+  return etLoadFailed((uintptr_t)h, uri, (char *)domain, err ? err->code : 0,
+                      err && err->message ? err->message : "");
+}
+
+// et_connect routes the window's signals to Go; handle (a cgo.Handle of the *Window) is the
+// signal data, so et_detach can remove exactly these handlers.
+void et_connect(GtkWidget *window, uintptr_t handle) {
+  gpointer h = (gpointer)handle;
+  g_signal_connect(window, "delete-event", G_CALLBACK(on_delete), h);
+  g_signal_connect(window, "notify::visible", G_CALLBACK(on_visible), h);
+  WebKitWebView *v = et_view(window);
+  if (v) {
+    g_signal_connect(v, "notify::uri", G_CALLBACK(on_uri), h);
+    g_signal_connect(v, "load-changed", G_CALLBACK(on_load_changed), h);
+    g_signal_connect(v, "load-failed", G_CALLBACK(on_load_failed), h);
+  }
+}
+
+// et_detach silences the window: our handlers go, and so does webview_go's message handler,
+// so the page can no longer call bound functions (whose answers would reach a freed view).
+// The title-bar button then closes nothing until the window is destroyed.
+void et_detach(GtkWidget *window, uintptr_t handle) {
+  gpointer h = (gpointer)handle;
+  g_signal_handlers_disconnect_by_data(window, h);
+  g_signal_connect(window, "delete-event", G_CALLBACK(gtk_true), NULL);
+  WebKitWebView *v = et_view(window);
+  if (v) {
+    g_signal_handlers_disconnect_by_data(v, h);
+    webkit_user_content_manager_unregister_script_message_handler(
+        webkit_web_view_get_user_content_manager(v), "external");
+  }
+  gtk_widget_hide(window);
+}
+
+// et_present shows the window and raises it. From a tray click there is no input event to
+// take a timestamp from, and window managers refuse focus to a request without a recent
+// one: on X11 the server's current time stands in, and the window is first moved to the
+// current workspace so that it comes to the user rather than the user to it.
+void et_present(GtkWidget *window) {
+  gtk_widget_show(window);
+  gtk_window_deiconify(GTK_WINDOW(window));
+  guint32 ts = GDK_CURRENT_TIME;
+#ifdef GDK_WINDOWING_X11
+  GdkWindow *gw = gtk_widget_get_window(window);
+  if (gw && GDK_IS_X11_WINDOW(gw)) {
+    gdk_x11_window_move_to_current_desktop(gw);
+    ts = gdk_x11_get_server_time(gw);
+  }
+#endif
+  gtk_window_present_with_time(GTK_WINDOW(window), ts);
+}
+
+void et_hide(GtkWidget *window) { gtk_widget_hide(window); }
+
+void et_destroy(GtkWidget *window) { gtk_widget_destroy(window); }
+
+// et_request_close does what a window manager's close button does (a delete event).
+void et_request_close(GtkWidget *window) { gtk_window_close(GTK_WINDOW(window)); }
+
+// et_data_dir is where WebKit keeps website data (localStorage, IndexedDB, cookies) for every
+// view of the default context; g_free the result.
+char *et_data_dir(void) {
+  WebKitWebsiteDataManager *m =
+      webkit_web_context_get_website_data_manager(webkit_web_context_get_default());
+  const char *d = m ? webkit_website_data_manager_get_base_data_directory(m) : NULL;
+  if (d) {
+    return g_strdup(d);
+  }
+  // NULL means WebKit's default: the user data directory and the program name
+  // (WebsiteDataStore::defaultBaseDataDirectory in WebsiteDataStoreGLib.cpp).
+  return g_build_filename(g_get_user_data_dir(), g_get_prgname(), NULL);
+}
+
+int et_ephemeral(void) { return webkit_web_context_is_ephemeral(webkit_web_context_get_default()); }
+
+// et_xid returns the window's X11 id (0 elsewhere), for tests that ask the X server about it.
+unsigned long et_xid(GtkWidget *window) {
+#ifdef GDK_WINDOWING_X11
+  GdkWindow *gw = gtk_widget_get_window(window);
+  if (gw && GDK_IS_X11_WINDOW(gw)) {
+    return GDK_WINDOW_XID(gw);
+  }
+#endif
+  return 0;
+}

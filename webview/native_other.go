@@ -1,0 +1,70 @@
+//go:build !linux
+
+package webview
+
+import (
+	wv "github.com/webview/webview_go"
+)
+
+// Outside Linux each window is an ordinary webview_go window. What is missing there, for
+// now (the app is built and tested on Linux; see the package's report):
+//   - the title-bar close button is not intercepted: closing the main window destroys it,
+//     and webview_go ends the loop when its last window is gone (no close-to-tray);
+//   - OnNavigate and OnLoadFailed are never called (WebView2 and WKWebView events are not
+//     wired up);
+//   - Show and Hide work on Windows (user32 on the HWND); on macOS they do nothing;
+//   - the memory settings are WebKitGTK's and do not apply.
+
+// loop is the main window's view: webview_go's loop, Dispatch and Terminate live on a view.
+// It is never destroyed before the process ends, so Dispatch can always reach it.
+var loop wv.WebView
+
+func platformInit(string) error { return nil }
+func platformRun()              { loop.Run() }
+func platformQuit()             { loop.Terminate() }
+func platformDispatch(f func()) { loop.Dispatch(f) }
+
+type plainWindow struct {
+	w  *Window
+	wv wv.WebView
+}
+
+func newNative(w *Window) native {
+	v := wv.New(w.opts.Debug) // webview_go shows it at once
+	if loop == nil {
+		loop = v
+	}
+	hint := wv.HintNone
+	if !w.opts.Resizable {
+		hint = wv.HintFixed
+	}
+	v.SetTitle(w.opts.Title)
+	v.SetSize(w.opts.Width, w.opts.Height, wv.Hint(hint))
+	p := &plainWindow{w: w, wv: v}
+	w.setVisible(true)
+	if w.opts.Hidden {
+		p.hide()
+	}
+	return p
+}
+
+func (p *plainWindow) view() wv.WebView { return p.wv }
+
+func (p *plainWindow) show() {
+	showNative(p.wv.Window())
+	p.w.setVisible(true)
+}
+
+func (p *plainWindow) hide() {
+	hideNative(p.wv.Window())
+	p.w.setVisible(false)
+}
+
+func (p *plainWindow) detach() { hideNative(p.wv.Window()) }
+
+func (p *plainWindow) destroy() {
+	if p.wv == loop {
+		return // see loop
+	}
+	p.wv.Destroy()
+}

@@ -1,0 +1,448 @@
+// Package webview gives the app native windows that show web pages: one UI loop, a main
+// window that outlives its title-bar close button (the app lives in the tray), and secondary
+// windows (sign-in, the widget's own login) made only when needed.
+//
+// It wraps github.com/webview/webview_go and adds what that package leaves out: close-to-hide,
+// show/raise, visibility, navigation and load-failure callbacks, WebKit memory settings. It
+// knows GTK and WebKit, and nothing of the pages it shows.
+//
+// Threading: webview_go locks the main goroutine to the main OS thread in its init, and this
+// package does the same (see init below), so New and Run must be called from the main
+// goroutine (in tests: from TestMain, with m.Run on another goroutine). Every other method is
+// safe from any goroutine: it is queued to the UI thread and runs there in call order.
+// Callbacks (OnClose, OnNavigate, ...) and bound functions run on the UI thread: keep them
+// short and hand slow work to a goroutine.
+package webview
+
+import (
+	"errors"
+	"fmt"
+	"reflect"
+	"runtime"
+	"sync"
+	"sync/atomic"
+
+	wv "github.com/webview/webview_go"
+)
+
+func init() {
+	// GTK, Cocoa and Win32 all want their loop on the main thread. webview_go locks it in its
+	// own init already; saying it here too keeps the requirement visible where it matters.
+	runtime.LockOSThread()
+}
+
+// DefaultProgramName is the program name given to GLib when Options.ProgramName is empty. It
+// names WebKit's data directory ($XDG_DATA_HOME/<name>, where localStorage lives) and the
+// X11 WM_CLASS, which must match the desktop file's StartupWMClass.
+const DefaultProgramName = "embeddable-tray"
+
+// Default size of a window whose Options leave Width or Height at zero.
+const (
+	DefaultWidth  = 800
+	DefaultHeight = 600
+)
+
+// ErrClosed is returned for windows asked of a UI whose loop has ended.
+var ErrClosed = errors.New("webview: the UI loop has ended")
+
+// Options describe one window.
+type Options struct {
+	Title         string
+	Width, Height int  // initial size; 0 means DefaultWidth/DefaultHeight
+	Debug         bool // developer tools and console messages on stdout
+	Resizable     bool
+	// Hidden creates the window without showing it (for example a tray app started at login);
+	// Show shows it later.
+	Hidden bool
+	// ProgramName is read by New only (see DefaultProgramName).
+	ProgramName string
+}
+
+func (o Options) withDefaults() Options {
+	if o.Width <= 0 {
+		o.Width = DefaultWidth
+	}
+	if o.Height <= 0 {
+		o.Height = DefaultHeight
+	}
+	if o.ProgramName == "" {
+		o.ProgramName = DefaultProgramName
+	}
+	return o
+}
+
+// native is a platform's window with its web view. Its methods run on the UI thread only.
+type native interface {
+	view() wv.WebView
+	show()
+	hide()
+	// detach stops every callback and bound call of the window and hides it: after it, no
+	// new work for the window can be queued by the page, so what was queued before can run
+	// safely before destroy.
+	detach()
+	destroy()
+}
+
+// UI is the one UI loop of the process and the owner of the main window.
+type UI struct {
+	main *Window
+
+	mu      sync.Mutex
+	ended   bool
+	windows map[*Window]struct{} // secondary windows alive, for the final clean-up
+}
+
+var created atomic.Bool
+
+// New initialises the toolkit and creates the main window. Call it on the main goroutine,
+// once per process; call CheckDisplay first for a friendlier message than the toolkit's.
+func New(main Options) (*UI, error) {
+	main = main.withDefaults()
+	if err := CheckDisplay(); err != nil {
+		return nil, err
+	}
+	if !created.CompareAndSwap(false, true) {
+		return nil, errors.New("webview: New called twice: there is one UI per process")
+	}
+	if err := platformInit(main.ProgramName); err != nil {
+		created.Store(false)
+		return nil, err
+	}
+	u := &UI{windows: map[*Window]struct{}{}}
+	u.main = newWindowValue(u, main, true)
+	u.main.create()
+	return u, nil
+}
+
+// Main returns the main window.
+func (u *UI) Main() *Window { return u.main }
+
+// Run runs the UI loop on the calling (main) goroutine until Quit. When it returns, every
+// window has been destroyed and the UI cannot be used again.
+func (u *UI) Run() {
+	platformRun()
+	u.mu.Lock()
+	u.ended = true
+	wins := make([]*Window, 0, len(u.windows)+1)
+	for w := range u.windows {
+		wins = append(wins, w)
+	}
+	u.mu.Unlock()
+	wins = append(wins, u.main)
+	for _, w := range wins {
+		if w.nat != nil {
+			w.nat.detach()
+		}
+	}
+	for _, w := range wins {
+		w.destroyNow()
+	}
+}
+
+// Quit ends Run. Safe from any goroutine; before Run it makes Run return at once.
+func (u *UI) Quit() { u.Dispatch(platformQuit) }
+
+// Dispatch runs f on the UI thread, after everything dispatched before it. After Run has
+// returned, f is dropped.
+func (u *UI) Dispatch(f func()) {
+	u.mu.Lock()
+	ended := u.ended
+	u.mu.Unlock()
+	if ended || f == nil {
+		return
+	}
+	platformDispatch(f)
+}
+
+// NewWindow makes a secondary window, for a sign-in or a login page. Nothing is created before
+// it is called; the native window itself is made on the UI thread right after, before any
+// other call on it runs, so the returned Window can be used at once. It is shown unless
+// o.Hidden, and has no bindings unless the caller binds. Safe from any goroutine.
+func (u *UI) NewWindow(o Options) (*Window, error) {
+	o = o.withDefaults()
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if u.ended {
+		return nil, ErrClosed
+	}
+	w := newWindowValue(u, o, false)
+	u.windows[w] = struct{}{}
+	platformDispatch(w.create)
+	return w, nil
+}
+
+func (u *UI) forget(w *Window) {
+	u.mu.Lock()
+	delete(u.windows, w)
+	u.mu.Unlock()
+}
+
+// Window is a native window showing one web view. Its methods are safe from any goroutine.
+type Window struct {
+	ui   *UI
+	opts Options
+	main bool
+
+	visible atomic.Bool
+
+	mu        sync.Mutex
+	bound     map[string]bool
+	onClose   func()
+	onVisible func(bool)
+	onNav     func(string)
+	onFail    func(string, error)
+
+	// UI thread only.
+	nat     native
+	gone    bool   // destroyed (secondary) or UI ended
+	lastURI string // last URI given to OnNavigate, to report each change once
+}
+
+func newWindowValue(u *UI, o Options, main bool) *Window {
+	return &Window{ui: u, opts: o, main: main, bound: map[string]bool{}}
+}
+
+// create makes the native window; UI thread.
+func (w *Window) create() {
+	if w.gone {
+		return
+	}
+	w.nat = newNative(w)
+	if !w.opts.Hidden {
+		w.nat.show()
+	}
+}
+
+// do queues f to run on the UI thread with the window's native part, if it still exists.
+func (w *Window) do(f func(n native)) {
+	w.ui.Dispatch(func() {
+		if w.nat != nil && !w.gone {
+			f(w.nat)
+		}
+	})
+}
+
+// Navigate loads url in the window. A URL on a port browsers refuse (the Fetch standard's
+// blocklist, e.g. 1 or 6000) is not loaded and is reported to OnLoadFailed at once.
+func (w *Window) Navigate(url string) {
+	w.do(func(n native) {
+		if e := blockedPortError(url); e != nil {
+			w.loadFailed(url, e)
+			return
+		}
+		n.view().Navigate(url)
+	})
+}
+
+// SetHTML shows html. Such a page has the origin "null": pages that need a real origin (an
+// iframe, a postMessage origin check) must be served over HTTP instead.
+func (w *Window) SetHTML(html string) { w.do(func(n native) { n.view().SetHtml(html) }) }
+
+// Init adds a script run at document start in the top frame of every page loaded after it:
+// call it before the first Navigate.
+func (w *Window) Init(js string) { w.do(func(n native) { n.view().Init(js) }) }
+
+// Eval runs js in the current page; its result is ignored.
+func (w *Window) Eval(js string) { w.do(func(n native) { n.view().Eval(js) }) }
+
+// SetTitle sets the window's title.
+func (w *Window) SetTitle(t string) { w.do(func(n native) { n.view().SetTitle(t) }) }
+
+// Bind makes f callable from every page of this window (only this one) as window[name],
+// returning a Promise. f runs on the UI thread; it returns nothing, a value, an error, or a
+// value and an error (an error rejects the Promise with its text). Any page the window loads
+// can call it: treat its arguments as untrusted input.
+func (w *Window) Bind(name string, f any) error {
+	if err := checkBindable(name, f); err != nil {
+		return err
+	}
+	w.mu.Lock()
+	if w.bound[name] {
+		w.mu.Unlock()
+		return fmt.Errorf("webview: %q is already bound in this window", name)
+	}
+	w.bound[name] = true
+	w.mu.Unlock()
+	w.do(func(n native) {
+		// Checked above; webview_go's own errors are the same checks.
+		_ = n.view().Bind(name, f)
+	})
+	return nil
+}
+
+var errorType = reflect.TypeFor[error]()
+
+// checkBindable repeats webview_go's checks up front, so that Bind can report them although
+// the binding itself is made later on the UI thread.
+func checkBindable(name string, f any) error {
+	if name == "" {
+		return errors.New("webview: Bind: empty name")
+	}
+	for _, r := range name {
+		if !(r == '_' || r == '$' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') {
+			return fmt.Errorf("webview: Bind: %q is not a plain JavaScript identifier", name)
+		}
+	}
+	v := reflect.ValueOf(f)
+	if v.Kind() != reflect.Func {
+		return fmt.Errorf("webview: Bind %q: want a function, got %T", name, f)
+	}
+	t := v.Type()
+	switch {
+	case t.NumOut() > 2:
+		return fmt.Errorf("webview: Bind %q: a function may return a value, an error, or both", name)
+	case t.NumOut() == 2 && !t.Out(1).Implements(errorType):
+		return fmt.Errorf("webview: Bind %q: the second result must be an error", name)
+	}
+	return nil
+}
+
+// Show shows the window and brings it to the front, also from another workspace or when
+// minimised.
+func (w *Window) Show() { w.do(func(n native) { n.show() }) }
+
+// Hide hides the window; Show brings it back as it was.
+func (w *Window) Hide() { w.do(func(n native) { n.hide() }) }
+
+// Visible reports whether the window was shown when last heard of.
+func (w *Window) Visible() bool { return w.visible.Load() }
+
+// OnVisibilityChange sets the function told when the window is shown or hidden (one
+// function; a later call replaces it, nil removes it).
+func (w *Window) OnVisibilityChange(f func(visible bool)) {
+	w.mu.Lock()
+	w.onVisible = f
+	w.mu.Unlock()
+}
+
+// OnClose sets what the title-bar close button does. The main window hides by default (the app
+// lives in the tray); with f set, f is called instead and decides. A secondary window is always
+// destroyed, and f is then called, so that a sign-in waiting on it can cancel. Close does not
+// call f.
+func (w *Window) OnClose(f func()) {
+	w.mu.Lock()
+	w.onClose = f
+	w.mu.Unlock()
+}
+
+// OnNavigate sets the function told of the top-level page's URI: each new URI as the view
+// takes it (a load starts, a server redirects, the page changes its URL in place) and every
+// committed load, reloads included. So a URI can be reported twice; the first report comes
+// before the page has loaded, even if the load then fails (a login window watching for a
+// redirect URI sees it either way). No binding is needed in the page.
+func (w *Window) OnNavigate(f func(uri string)) {
+	w.mu.Lock()
+	w.onNav = f
+	w.mu.Unlock()
+}
+
+// OnLoadFailed sets the function told when the top-level page could not be loaded; err is a
+// *LoadError. Cancelled and superseded loads are not failures and are not reported. With f
+// set, WebKit's own error page is not shown: f is expected to show something (SetHTML).
+func (w *Window) OnLoadFailed(f func(uri string, err error)) {
+	w.mu.Lock()
+	w.onFail = f
+	w.mu.Unlock()
+}
+
+// Close destroys a secondary window without ending the loop (and without calling OnClose);
+// later calls on it do nothing. The main window is hidden instead: it lives until Run returns.
+func (w *Window) Close() {
+	w.ui.Dispatch(func() {
+		if w.main {
+			if w.nat != nil {
+				w.nat.hide()
+			}
+			return
+		}
+		w.destroySoon()
+	})
+}
+
+// destroySoon detaches the window now and frees it on the next turn of the loop, after
+// whatever the page queued before (webview_go answers bound calls through the loop, and an
+// answer to a freed view would crash). UI thread.
+func (w *Window) destroySoon() {
+	if w.gone {
+		return
+	}
+	w.gone = true
+	if w.nat != nil {
+		w.nat.detach()
+	}
+	w.setVisible(false)
+	w.ui.forget(w)
+	platformDispatch(w.destroyNow)
+}
+
+// destroyNow frees the native window; UI thread.
+func (w *Window) destroyNow() {
+	w.gone = true
+	if w.nat != nil {
+		w.nat.destroy()
+		w.nat = nil
+	}
+}
+
+// The functions below are called by the platform code, on the UI thread.
+
+// closeRequested handles the title-bar close button.
+func (w *Window) closeRequested() {
+	w.mu.Lock()
+	f := w.onClose
+	w.mu.Unlock()
+	if w.main {
+		if f != nil {
+			f()
+		} else if w.nat != nil {
+			w.nat.hide()
+		}
+		return
+	}
+	w.destroySoon()
+	if f != nil {
+		f()
+	}
+}
+
+func (w *Window) setVisible(v bool) {
+	if w.visible.Swap(v) == v {
+		return
+	}
+	w.mu.Lock()
+	f := w.onVisible
+	w.mu.Unlock()
+	if f != nil {
+		f(v)
+	}
+}
+
+// uriChanged reports a URI the view took; committed says a load was committed.
+func (w *Window) uriChanged(uri string, committed bool) {
+	if uri == "" || (!committed && uri == w.lastURI) {
+		return
+	}
+	w.lastURI = uri
+	w.mu.Lock()
+	f := w.onNav
+	w.mu.Unlock()
+	if f != nil {
+		f(uri)
+	}
+}
+
+// loadFailed reports a failed top-level load and says whether it was handled (so the platform
+// can skip its own error page).
+func (w *Window) loadFailed(uri string, err *LoadError) bool {
+	if err.Cancelled() {
+		return false
+	}
+	w.mu.Lock()
+	f := w.onFail
+	w.mu.Unlock()
+	if f == nil {
+		return false
+	}
+	f(uri, err)
+	return true
+}
