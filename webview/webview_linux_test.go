@@ -27,6 +27,7 @@ func pageServer(t *testing.T) *httptest.Server {
 	})
 	mux.HandleFunc("/page", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprint(w, `<!DOCTYPE html><title>page</title><script>
+try { localStorage.setItem("webview-test", location.href); } catch (e) {}
 if (typeof window.report === "function") {
   window.report(location.href, String(window.__init)).then(function (r) { window.done(r); });
 } else {
@@ -269,6 +270,20 @@ func TestMemorySettingsAndNames(t *testing.T) {
 	assert.Equal(t, DefaultProgramName, prg)
 	require.NoError(t, dataErr, "website data must persist")
 	assert.Equal(t, filepath.Join(testDataDir, DefaultProgramName), dataDir)
+
+	// A page's localStorage lands in that directory (WebKit writes it a moment later).
+	srv := pageServer(t)
+	w.Navigate(srv.URL + "/page")
+	require.Eventually(t, func() bool {
+		found := false
+		_ = filepath.WalkDir(dataDir, func(p string, d os.DirEntry, err error) error {
+			if err == nil && !d.IsDir() && strings.Contains(strings.ToLower(p), "localstorage") {
+				found = true
+			}
+			return nil
+		})
+		return found
+	}, 15*time.Second, 50*time.Millisecond, "no localStorage file under %s", dataDir)
 
 	if _, err := exec.LookPath("xprop"); err != nil || os.Getenv("DISPLAY") == "" || xid == 0 {
 		if os.Getenv("CI") == "true" {
