@@ -3,6 +3,8 @@
 package webview
 
 import (
+	"errors"
+
 	wv "github.com/webview/webview_go"
 )
 
@@ -67,4 +69,9 @@ func (p *plainWindow) destroy() {
 		return // see loop
 	}
 	p.wv.Destroy()
+}
+
+// DataDir is not known here: WebView2 and WKWebView keep website data in their own places.
+func (u *UI) DataDir() (string, error) {
+	return "", errors.New("webview: the website data directory is only known on Linux")
 }
