@@ -1,0 +1,221 @@
+package tray
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+)
+
+func TestStatusLine(t *testing.T) {
+	tests := []struct {
+		name string
+		s    State
+		want string
+	}{
+		{"signed out", State{Phase: SignedOut}, "Not signed in to Acme CRM"},
+		{"signing in", State{Phase: SigningIn}, "Signing in to Acme CRM…"},
+		{"signed in", State{Phase: SignedIn, Account: "ann@example.com"}, "Signed in to Acme CRM as ann@example.com"},
+		{"signed in, no account", State{Phase: SignedIn}, "Signed in to Acme CRM"},
+		{"signing out", State{Phase: SigningOut, Account: "ann@example.com"}, "Signing out…"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			assert.Equal(t, tt.want, statusLine(tt.s, "Acme CRM"))
+		})
+	}
+}
+
+func TestSignLabel(t *testing.T) {
+	tests := []struct {
+		phase Phase
+		want  string
+	}{
+		{SignedOut, "Sign in to Acme CRM…"},
+		{SigningIn, "Sign in to Acme CRM…"},
+		{SignedIn, "Sign out of Acme CRM"},
+		{SigningOut, "Sign out of Acme CRM"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.phase.String(), func(t *testing.T) {
+			assert.Equal(t, tt.want, signLabel(State{Phase: tt.phase}, "Acme CRM"))
+		})
+	}
+}
+
+func TestServiceName(t *testing.T) {
+	tests := []struct {
+		display, fallback, want string
+	}{
+		{"Acme CRM", "Title", "Acme CRM"},
+		{"", "Title", "Title"},
+		{"", "", "the service"},
+	}
+	for _, tt := range tests {
+		assert.Equal(t, tt.want, serviceName(State{DisplayName: tt.display}, tt.fallback))
+	}
+}
+
+func TestTooltip(t *testing.T) {
+	tests := []struct {
+		name string
+		s    State
+		want string
+	}{
+		{"status only", State{Phase: SignedOut}, "Not signed in to Acme CRM"},
+		{"with problem", State{Phase: SignedOut, Problem: "sign-in failed:\n  access_denied"},
+			"Not signed in to Acme CRM\nsign-in failed: access_denied"},
+		{"with keyring warning", State{Phase: SignedIn, Account: "a@b.c", KeyringWarning: "Sign-in will not be remembered (no keyring)"},
+			"Signed in to Acme CRM as a@b.c\nSign-in will not be remembered (no keyring)"},
+		{"both", State{Phase: SignedOut, Problem: "p", KeyringWarning: "k"}, "Not signed in to Acme CRM\np\nk"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			assert.Equal(t, tt.want, tooltip(tt.s, "Acme CRM"))
+		})
+	}
+}
+
+func TestShorten(t *testing.T) {
+	long := strings.Repeat("é", maxLineRunes+5)
+	got := shorten(long)
+	assert.Equal(t, maxLineRunes, len([]rune(got)))
+	assert.True(t, strings.HasSuffix(got, "…"))
+	assert.Equal(t, "short", shorten("short"))
+}
+
+// line is an entry in a form that reads well in a table.
+type line struct {
+	label   string
+	enabled bool
+	checked bool
+	act     action
+}
+
+func lines(es []entry) []line {
+	out := make([]line, len(es))
+	for i, e := range es {
+		if e.kind == kindSeparator {
+			out[i] = line{label: "---"}
+			continue
+		}
+		out[i] = line{e.label, e.enabled, e.checked, e.action}
+	}
+	return out
+}
+
+func TestMenuEntries(t *testing.T) {
+	tests := []struct {
+		name string
+		s    State
+		want []line
+	}{
+		{
+			name: "signed out, window hidden, no autostart",
+			s:    State{DisplayName: "Acme CRM", Phase: SignedOut},
+			want: []line{
+				{"Show window", true, false, actToggleWindow},
+				{"Not signed in to Acme CRM", false, false, actNone},
+				{"Sign in to Acme CRM…", true, false, actSignInOut},
+				{label: "---"},
+				{"Quit", true, false, actQuit},
+			},
+		},
+		{
+			name: "signed in, window visible, start at login on",
+			s: State{DisplayName: "Acme CRM", Phase: SignedIn, Account: "ann@example.com", WindowVisible: true,
+				StartAtLoginSupported: true, StartAtLogin: true},
+			want: []line{
+				{"Hide window", true, false, actToggleWindow},
+				{"Signed in to Acme CRM as ann@example.com", false, false, actNone},
+				{"Sign out of Acme CRM", true, false, actSignInOut},
+				{"Start at login", true, true, actStartAtLogin},
+				{label: "---"},
+				{"Quit", true, false, actQuit},
+			},
+		},
+		{
+			name: "signing in disables the sign-in item",
+			s:    State{DisplayName: "Acme CRM", Phase: SigningIn, StartAtLoginSupported: true},
+			want: []line{
+				{"Show window", true, false, actToggleWindow},
+				{"Signing in to Acme CRM…", false, false, actNone},
+				{"Sign in to Acme CRM…", false, false, actSignInOut},
+				{"Start at login", true, false, actStartAtLogin},
+				{label: "---"},
+				{"Quit", true, false, actQuit},
+			},
+		},
+		{
+			name: "signing out disables the sign-out item",
+			s:    State{DisplayName: "Acme CRM", Phase: SigningOut},
+			want: []line{
+				{"Show window", true, false, actToggleWindow},
+				{"Signing out…", false, false, actNone},
+				{"Sign out of Acme CRM", false, false, actSignInOut},
+				{label: "---"},
+				{"Quit", true, false, actQuit},
+			},
+		},
+		{
+			name: "problem and keyring warning are information lines",
+			s: State{DisplayName: "Acme CRM", Phase: SignedOut, Problem: "Sign-in failed: access_denied",
+				KeyringWarning: "Sign-in will not be remembered (no keyring)"},
+			want: []line{
+				{"Show window", true, false, actToggleWindow},
+				{"Not signed in to Acme CRM", false, false, actNone},
+				{"Sign-in failed: access_denied", false, false, actNone},
+				{"Sign-in will not be remembered (no keyring)", false, false, actNone},
+				{"Sign in to Acme CRM…", true, false, actSignInOut},
+				{label: "---"},
+				{"Quit", true, false, actQuit},
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			assert.Equal(t, tt.want, lines(menuEntries(tt.s, "fallback")))
+		})
+	}
+}
+
+// recorder is an Actions that notes each call.
+type recorder struct{ calls []string }
+
+func (r *recorder) ToggleWindow() { r.calls = append(r.calls, "toggle") }
+func (r *recorder) SignIn()       { r.calls = append(r.calls, "sign in") }
+func (r *recorder) SignOut()      { r.calls = append(r.calls, "sign out") }
+func (r *recorder) SetStartAtLogin(on bool) {
+	if on {
+		r.calls = append(r.calls, "start at login on")
+	} else {
+		r.calls = append(r.calls, "start at login off")
+	}
+}
+func (r *recorder) Quit() { r.calls = append(r.calls, "quit") }
+
+func TestPerform(t *testing.T) {
+	tests := []struct {
+		name string
+		act  action
+		s    State
+		want []string
+	}{
+		{"toggle", actToggleWindow, State{}, []string{"toggle"}},
+		{"sign in when signed out", actSignInOut, State{Phase: SignedOut}, []string{"sign in"}},
+		{"sign out when signed in", actSignInOut, State{Phase: SignedIn}, []string{"sign out"}},
+		{"nothing while signing in", actSignInOut, State{Phase: SigningIn}, nil},
+		{"nothing while signing out", actSignInOut, State{Phase: SigningOut}, nil},
+		{"start at login turns on", actStartAtLogin, State{StartAtLogin: false}, []string{"start at login on"}},
+		{"start at login turns off", actStartAtLogin, State{StartAtLogin: true}, []string{"start at login off"}},
+		{"quit", actQuit, State{}, []string{"quit"}},
+		{"information line does nothing", actNone, State{}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := &recorder{}
+			perform(r, tt.act, tt.s)
+			assert.Equal(t, tt.want, r.calls)
+		})
+	}
+}
