@@ -66,7 +66,7 @@ func StartWatcher(t testing.TB, conn *dbus.Conn) *Watcher {
 	}
 	props, err := prop.Export(conn, watcherPath, map[string]map[string]*prop.Prop{
 		watcherIface: {
-			"RegisteredStatusNotifierItems": {Value: []string{}, Emit: prop.EmitTrue},
+			"RegisteredStatusNotifierItems":  {Value: []string{}, Emit: prop.EmitTrue},
 			"IsStatusNotifierHostRegistered": {Value: true, Emit: prop.EmitTrue},
 			"ProtocolVersion":                {Value: int32(0), Emit: prop.EmitTrue},
 		},
