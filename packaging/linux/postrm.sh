@@ -6,7 +6,9 @@ set -e
 if command -v update-desktop-database >/dev/null 2>&1; then
 	update-desktop-database -q /usr/share/applications || true
 fi
-if command -v gtk-update-icon-cache >/dev/null 2>&1 && [ -f /usr/share/icons/hicolor/index.theme ]; then
+# Only refresh an icon cache that exists: creating one would leave a file behind on removal,
+# and without a cache GTK scans the directories anyway.
+if command -v gtk-update-icon-cache >/dev/null 2>&1 && [ -f /usr/share/icons/hicolor/icon-theme.cache ]; then
 	gtk-update-icon-cache -q -t -f /usr/share/icons/hicolor || true
 fi
 exit 0
