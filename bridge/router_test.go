@@ -129,4 +129,3 @@ func TestHasTopLevelData(t *testing.T) {
 func returning(v any, err error) HandlerFunc {
 	return func(context.Context, json.RawMessage) (any, error) { return v, err }
 }
-
