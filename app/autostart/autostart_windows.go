@@ -1,0 +1,74 @@
+//go:build windows
+
+package autostart
+
+import (
+	"errors"
+	"fmt"
+
+	"golang.org/x/sys/windows/registry"
+)
+
+// runKey is the per-user list of programs Windows starts at sign-in.
+const runKey = `Software\Microsoft\Windows\CurrentVersion\Run`
+
+// Supported reports whether "Start at login" works here: HKCU's Run key
+// needs no administrator rights.
+func Supported() bool { return true }
+
+// Enabled reports whether the Run value is there.
+func Enabled() (bool, error) {
+	k, err := registry.OpenKey(registry.CURRENT_USER, runKey, registry.QUERY_VALUE)
+	if errors.Is(err, registry.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("autostart: open HKCU\\%s: %w", runKey, err)
+	}
+	defer k.Close()
+	_, _, err = k.GetStringValue(runValueName)
+	if errors.Is(err, registry.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("autostart: read HKCU\\%s\\%s: %w", runKey, runValueName, err)
+	}
+	return true, nil
+}
+
+// Enable sets the Run value to start exe (an absolute path) with args. One
+// registry write is atomic by itself.
+func Enable(exe string, args ...string) error {
+	if err := checkExe(exe); err != nil {
+		return err
+	}
+	line, err := windowsCommandLine(append([]string{exe}, args...))
+	if err != nil {
+		return err
+	}
+	k, _, err := registry.CreateKey(registry.CURRENT_USER, runKey, registry.SET_VALUE)
+	if err != nil {
+		return fmt.Errorf("autostart: open HKCU\\%s: %w", runKey, err)
+	}
+	defer k.Close()
+	if err := k.SetStringValue(runValueName, line); err != nil {
+		return fmt.Errorf("autostart: write HKCU\\%s\\%s: %w", runKey, runValueName, err)
+	}
+	return nil
+}
+
+// Disable deletes the Run value; a missing one is not an error.
+func Disable() error {
+	k, err := registry.OpenKey(registry.CURRENT_USER, runKey, registry.SET_VALUE)
+	if errors.Is(err, registry.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("autostart: open HKCU\\%s: %w", runKey, err)
+	}
+	defer k.Close()
+	if err := k.DeleteValue(runValueName); err != nil && !errors.Is(err, registry.ErrNotExist) {
+		return fmt.Errorf("autostart: delete HKCU\\%s\\%s: %w", runKey, runValueName, err)
+	}
+	return nil
+}
