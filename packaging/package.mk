@@ -33,7 +33,7 @@ package-linux: $(PACKAGE_BUILD)
 package-windows:
 	packaging/windows/build-exe.sh '$(VERSION)' '$(PKG_EXE)' '$(WIN_PKGDIR)'
 	packaging/windows/sign.sh '$(PKG_EXE)'
-	cd packaging/windows && makensis -V2 -DVERSION='$(PKG_VERSION)' \
+	cd packaging/windows && makensis -V2 -WX -DVERSION='$(PKG_VERSION)' \
 		-DWINVERSION="$$(../version.sh win '$(VERSION)')" \
 		-DEXE='$(abspath $(PKG_EXE))' -DOUTFILE='$(abspath $(PKG_NSIS))' installer.nsi
 	packaging/windows/build-msi.sh '$(VERSION)' '$(PKG_EXE)' '$(PKG_MSI)'
