@@ -26,7 +26,7 @@ const (
 	// runValueName is the Windows value under HKCU\...\CurrentVersion\Run.
 	// The installer's optional autostart entry must use the same name so the
 	// tray's checkbox shows it.
-	runValueName = "Embeddable Tray"
+	runValueName = "EmbeddableTray"
 )
 
 // ErrUnsupported is returned where this platform has no "Start at login".
