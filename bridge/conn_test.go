@@ -1,0 +1,494 @@
+package bridge
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+const (
+	testOrigin = "https://apps.ringcentral.com"
+	testHref   = "https://apps.ringcentral.com/integration/ringcentral-embeddable/latest/app.html?clientId=x"
+	testSecret = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+)
+
+// fakeEvents is the app side: its authorization state, and what it was told.
+type fakeEvents struct {
+	mu            sync.Mutex
+	authorized    bool
+	account       string
+	registrations int
+	notes         []Inbound
+}
+
+func (e *fakeEvents) Registration() Service {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.registrations++
+	return Service{Name: "TestService", AuthorizationPath: "/authorize", Authorized: e.authorized, AuthorizedAccount: e.account}
+}
+
+func (e *fakeEvents) Notify(m Inbound) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.notes = append(e.notes, m)
+}
+
+func (e *fakeEvents) set(authorized bool, account string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.authorized, e.account = authorized, account
+}
+
+func (e *fakeEvents) notified() []Inbound {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return append([]Inbound(nil), e.notes...)
+}
+
+// fakeWidget records what the Conn posts, decoded from the scripts it evaluates.
+type fakeWidget struct {
+	t      *testing.T
+	mu     sync.Mutex
+	posted []json.RawMessage
+}
+
+func (w *fakeWidget) send(js string) {
+	prefix, suffix := "window.postMessage(", ", "+jsLiteral(testOrigin)+");"
+	if !strings.HasPrefix(js, prefix) || !strings.HasSuffix(js, suffix) {
+		w.t.Errorf("not a postMessage to the widget origin: %s", js)
+		return
+	}
+	msg := json.RawMessage(strings.TrimSuffix(strings.TrimPrefix(js, prefix), suffix))
+	if !json.Valid(msg) {
+		w.t.Errorf("posted message is not JSON: %s", msg)
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.posted = append(w.posted, msg)
+}
+
+// of returns the posted messages of one type.
+func (w *fakeWidget) of(typ string) []map[string]any {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var out []map[string]any
+	for _, raw := range w.posted {
+		var m map[string]any
+		if json.Unmarshal(raw, &m) == nil && m["type"] == typ {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+type harness struct {
+	t      *testing.T
+	conn   *Conn
+	events *fakeEvents
+	widget *fakeWidget
+	router *Router
+	logs   *syncBuffer
+	cancel context.CancelFunc
+	done   chan struct{}
+	syncs  int
+}
+
+// newHarness makes a Conn with fakes; run starts its Run goroutine.
+func newHarness(t *testing.T) *harness {
+	h := &harness{t: t, events: &fakeEvents{}, widget: &fakeWidget{t: t}, router: NewRouter(), logs: &syncBuffer{}}
+	h.conn = NewConn(Config{
+		Secret: testSecret,
+		Send:   h.widget.send,
+		Origin: testOrigin,
+		Router: h.router,
+		Events: h.events,
+		Logger: slog.New(slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+	})
+	return h
+}
+
+func (h *harness) run() *harness {
+	ctx, cancel := context.WithCancel(context.Background())
+	h.cancel, h.done = cancel, make(chan struct{})
+	go func() {
+		h.conn.Run(ctx)
+		close(h.done)
+	}()
+	h.t.Cleanup(h.stop)
+	return h
+}
+
+func (h *harness) stop() {
+	h.cancel()
+	<-h.done
+}
+
+func (h *harness) load() {
+	h.t.Helper()
+	require.NoError(h.t, h.conn.Receive(testSecret, `{"kind":"load","href":`+jsLiteral(testHref)+`}`))
+}
+
+func (h *harness) send(msg string) {
+	h.t.Helper()
+	require.NoError(h.t, h.conn.Receive(testSecret, `{"kind":"message","data":`+msg+`}`))
+}
+
+func (h *harness) request(id, path string) {
+	h.t.Helper()
+	h.send(fmt.Sprintf(`{"type":"rc-post-message-request","requestId":%q,"path":%q,"body":{}}`, id, path))
+}
+
+// barrier returns once Run has handled everything received before it.
+func (h *harness) barrier() {
+	h.t.Helper()
+	h.syncs++
+	path := fmt.Sprintf("/barrier/%d", h.syncs)
+	h.send(`{"type":"rc-route-changed-notify","path":"` + path + `"}`)
+	require.Eventually(h.t, func() bool {
+		for _, n := range h.events.notified() {
+			if r, ok := n.(RouteChanged); ok && r.Path == path {
+				return true
+			}
+		}
+		return false
+	}, 5*time.Second, time.Millisecond)
+}
+
+func TestReceiveRejects(t *testing.T) {
+	big := `{"kind":"message","data":{"type":"rc-route-changed-notify","path":"/` + strings.Repeat("a", DefaultMaxSize) + `"}}`
+	tests := []struct {
+		name     string
+		secret   string
+		envelope string
+		want     error
+	}{
+		{"no secret", "", `{"kind":"load","href":"` + testHref + `"}`, ErrForbidden},
+		{"wrong secret", strings.Repeat("0", 64), `{"kind":"load","href":"` + testHref + `"}`, ErrForbidden},
+		{"secret prefix", testSecret[:10], `{"kind":"load","href":"` + testHref + `"}`, ErrForbidden},
+		{"oversized", testSecret, big, ErrTooLarge},
+		{"envelope not JSON", testSecret, `{"kind":`, ErrMalformed},
+		{"envelope not an object", testSecret, `["load"]`, ErrMalformed},
+		{"envelope null", testSecret, `null`, ErrMalformed},
+		{"no kind", testSecret, `{"href":"` + testHref + `"}`, ErrMalformed},
+		{"kind of the wrong type", testSecret, `{"kind":1}`, ErrMalformed},
+		{"unknown kind", testSecret, `{"kind":"eval","data":{}}`, ErrMalformed},
+		{"load without href", testSecret, `{"kind":"load"}`, ErrMalformed},
+		{"load of another origin", testSecret, `{"kind":"load","href":"https://evil.example/app.html"}`, ErrMalformed},
+		{"load of a lookalike origin", testSecret, `{"kind":"load","href":"https://apps.ringcentral.com.evil.example/"}`, ErrMalformed},
+		{"load of the origin over http", testSecret, `{"kind":"load","href":"http://apps.ringcentral.com/"}`, ErrMalformed},
+		{"message without data", testSecret, `{"kind":"message"}`, ErrMalformed},
+		{"message with array data", testSecret, `{"kind":"message","data":[1]}`, ErrMalformed},
+		{"message with a malformed request", testSecret, `{"kind":"message","data":{"type":"rc-post-message-request","path":"/authorize"}}`, ErrMalformed},
+		{"message of the wrong field type", testSecret, `{"kind":"message","data":{"type":"rc-dialer-status-notify","ready":"yes"}}`, ErrMalformed},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t)
+			err := h.conn.Receive(tt.secret, tt.envelope)
+			require.Error(t, err)
+			assert.True(t, errors.Is(err, tt.want), "got %v, want %v", err, tt.want)
+			assert.Empty(t, h.conn.queue, "a refused message is not queued")
+			assert.Contains(t, h.logs.String(), "refused", "a refusal is logged")
+			assert.NotContains(t, err.Error(), testSecret)
+		})
+	}
+}
+
+func TestReceiveIgnoresUnknownTypes(t *testing.T) {
+	h := newHarness(t)
+	err := h.conn.Receive(testSecret, `{"kind":"message","data":{"type":"rc-call-end-notify","call":{}}}`)
+	assert.NoError(t, err)
+	assert.Empty(t, h.conn.queue)
+}
+
+func TestReceiveLogsNeitherSecretNorBody(t *testing.T) {
+	h := newHarness(t).run()
+	h.load()
+	h.send(`{"type":"rc-login-popup-notify","oAuthUri":"https://x/?code=BODY-MARKER"}`)
+	_ = h.conn.Receive(testSecret+"x", `{"kind":"message","data":{"type":"x","v":"BODY-MARKER"}}`)
+	_ = h.conn.Receive(testSecret, `{"kind":"message","data":{"type":"rc-dialer-status-notify","ready":"BODY-MARKER"}}`)
+	h.barrier()
+	logs := h.logs.String()
+	assert.NotContains(t, logs, testSecret)
+	assert.NotContains(t, logs, "BODY-MARKER")
+}
+
+func TestReceiveBusy(t *testing.T) {
+	h := newHarness(t) // not running: nothing drains the queue
+	for i := 0; i < queueSize; i++ {
+		require.NoError(t, h.conn.Receive(testSecret, `{"kind":"message","data":{"type":"rc-dialer-status-notify","ready":true}}`))
+	}
+	err := h.conn.Receive(testSecret, `{"kind":"message","data":{"type":"rc-dialer-status-notify","ready":true}}`)
+	assert.ErrorIs(t, err, ErrBusy)
+	assert.Contains(t, h.logs.String(), "queue full")
+}
+
+func TestRegistrationOncePerPage(t *testing.T) {
+	h := newHarness(t).run()
+
+	h.load()
+	h.send(`{"type":"rc-dialer-status-notify","ready":false}`)
+	h.barrier()
+	assert.Empty(t, h.widget.of(TypeRegisterService), "no registration before the widget says it is ready")
+
+	h.send(`{"type":"rc-login-status-notify","loggedIn":false}`)
+	h.send(`{"type":"rc-adapter-pushAdapterState","minimized":false}`)
+	h.send(`{"type":"rc-login-status-notify","loggedIn":true}`)
+	h.barrier()
+	regs := h.widget.of(TypeRegisterService)
+	require.Len(t, regs, 1, "once per page")
+	assert.Equal(t, false, regs[0]["service"].(map[string]any)["authorized"])
+
+	// The page reloads while the app is signed in: registered again, with the current state.
+	h.events.set(true, "ann@example.com")
+	h.load()
+	h.send(`{"type":"rc-adapter-pushAdapterState"}`)
+	h.send(`{"type":"rc-login-status-notify","loggedIn":true}`)
+	h.barrier()
+	regs = h.widget.of(TypeRegisterService)
+	require.Len(t, regs, 2)
+	svc := regs[1]["service"].(map[string]any)
+	assert.Equal(t, true, svc["authorized"])
+	assert.Equal(t, "ann@example.com", svc["authorizedAccount"])
+
+	// Every non-request message reached the app, page loads included, in order.
+	var types []string
+	for _, n := range h.events.notified() {
+		if _, ok := n.(RouteChanged); !ok {
+			types = append(types, n.MessageType())
+		}
+	}
+	assert.Equal(t, []string{
+		TypePageLoad, TypeDialerStatus, TypeLoginStatus, TypeAdapterState, TypeLoginStatus,
+		TypePageLoad, TypeAdapterState, TypeLoginStatus,
+	}, types)
+	assert.Equal(t, PageLoad{Href: testHref}, h.events.notified()[0])
+}
+
+func TestUpdateAuthorization(t *testing.T) {
+	h := newHarness(t).run()
+	h.load()
+
+	// Before registration: nothing is sent; the registration carries the state.
+	h.events.set(true, "ann@example.com")
+	h.conn.UpdateAuthorization(true, "ann@example.com")
+	h.barrier()
+	assert.Empty(t, h.widget.posted, "nothing is sent before registration")
+
+	h.send(`{"type":"rc-login-status-notify","loggedIn":true}`)
+	h.barrier()
+	regs := h.widget.of(TypeRegisterService)
+	require.Len(t, regs, 1)
+	assert.Equal(t, true, regs[0]["service"].(map[string]any)["authorized"])
+
+	// After registration: every change is pushed, both fields always present.
+	h.events.set(false, "")
+	h.conn.UpdateAuthorization(false, "")
+	h.barrier()
+	ups := h.widget.of(TypeUpdateAuthorization)
+	require.NotEmpty(t, ups)
+	assert.Equal(t, map[string]any{"type": TypeUpdateAuthorization, "authorized": false, "authorizedAccount": ""}, ups[len(ups)-1])
+
+	// A new page: not registered again yet, so an update waits for the registration.
+	n := len(h.widget.posted)
+	h.load()
+	h.events.set(true, "bob@example.com")
+	h.conn.UpdateAuthorization(true, "bob@example.com")
+	h.barrier()
+	assert.Len(t, h.widget.posted, n, "nothing is sent to a page that has not registered")
+}
+
+// TestUpdateAuthorizationRacesRegistration checks that whatever the interleaving of a
+// state change and the registration, the widget ends in the app's final state.
+func TestUpdateAuthorizationRacesRegistration(t *testing.T) {
+	for i := 0; i < 50; i++ {
+		h := newHarness(t).run()
+		h.load()
+		go func() {
+			h.events.set(true, "ann@example.com") // the app changes its state, then pushes it
+			h.conn.UpdateAuthorization(true, "ann@example.com")
+		}()
+		h.send(`{"type":"rc-login-status-notify","loggedIn":true}`)
+		require.Eventually(t, func() bool { return lastAuthorized(h.widget) }, 5*time.Second, time.Millisecond, "run %d", i)
+		h.stop()
+	}
+}
+
+// lastAuthorized is the widget's view: the state of the last registration or update.
+func lastAuthorized(w *fakeWidget) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	state := false
+	for _, raw := range w.posted {
+		var m struct {
+			Type       string
+			Authorized bool
+			Service    struct{ Authorized bool }
+		}
+		_ = json.Unmarshal(raw, &m)
+		switch m.Type {
+		case TypeRegisterService:
+			state = m.Service.Authorized
+		case TypeUpdateAuthorization:
+			state = m.Authorized
+		}
+	}
+	return state
+}
+
+func TestEveryRequestAnsweredOnce(t *testing.T) {
+	h := newHarness(t)
+	h.router.Handle("/ok", returning("ok", nil))
+	h.router.Handle("/fail", returning(nil, errors.New("no luck")))
+	h.router.Handle("/boom", func(context.Context, json.RawMessage) (any, error) { panic("boom") })
+	h.run()
+	h.load()
+
+	paths := []string{"/ok", "/fail", "/boom", "/missing"}
+	want := map[string]string{
+		"/ok":      `{"data":"ok"}`,
+		"/fail":    `{"error":"no luck"}`,
+		"/boom":    `{"error":"internal error serving \"/boom\""}`,
+		"/missing": `{"error":"no handler for path \"/missing\""}`,
+	}
+	const n = 400
+	for i := 0; i < n; i++ {
+		h.request(fmt.Sprintf("req-%d", i), paths[i%len(paths)])
+	}
+	require.Eventually(t, func() bool { return len(h.widget.of(TypeResponse)) >= n }, 10*time.Second, time.Millisecond)
+	h.barrier()
+
+	seen := map[string]int{}
+	for _, r := range h.widget.of(TypeResponse) {
+		id := r["responseId"].(string)
+		seen[id]++
+		var i int
+		_, err := fmt.Sscanf(id, "req-%d", &i)
+		require.NoError(t, err)
+		assert.JSONEq(t, want[paths[i%len(paths)]], mustJSON(t, r["response"]), id)
+	}
+	assert.Len(t, seen, n)
+	for id, count := range seen {
+		assert.Equal(t, 1, count, id)
+	}
+}
+
+func TestReloadCancelsPendingRequests(t *testing.T) {
+	h := newHarness(t)
+	started, cancelled := make(chan struct{}), make(chan struct{})
+	h.router.Handle("/slow", func(ctx context.Context, _ json.RawMessage) (any, error) {
+		close(started)
+		<-ctx.Done()
+		close(cancelled)
+		return "late", nil
+	})
+	h.router.Handle("/ok", returning("ok", nil))
+	h.run()
+	h.load()
+	h.request("old-page", "/slow")
+	<-started
+
+	h.load() // the widget reloads while /slow is pending
+	select {
+	case <-cancelled:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the pending handler's context was not cancelled by the reload")
+	}
+	h.request("new-page", "/ok")
+	require.Eventually(t, func() bool { return len(h.widget.of(TypeResponse)) == 1 }, 5*time.Second, time.Millisecond)
+	h.stop() // waits for every handler: the late answer had its chance to be posted
+	resps := h.widget.of(TypeResponse)
+	require.Len(t, resps, 1, "the old page's late answer is dropped")
+	assert.Equal(t, "new-page", resps[0]["responseId"])
+}
+
+func TestDuplicateRequestIDIgnored(t *testing.T) {
+	h := newHarness(t)
+	release := make(chan struct{})
+	var calls sync.WaitGroup
+	calls.Add(1)
+	h.router.Handle("/slow", func(ctx context.Context, _ json.RawMessage) (any, error) {
+		calls.Done()
+		<-release
+		return "ok", nil
+	})
+	h.run()
+	h.load()
+	h.request("same", "/slow")
+	calls.Wait()
+	h.request("same", "/slow") // while the first is pending
+	h.barrier()
+	close(release)
+	require.Eventually(t, func() bool { return len(h.widget.of(TypeResponse)) == 1 }, 5*time.Second, time.Millisecond)
+
+	// Answered: the id may be used again, and is served again.
+	h.router.Handle("/ok", returning("ok", nil))
+	h.request("same", "/ok")
+	require.Eventually(t, func() bool { return len(h.widget.of(TypeResponse)) == 2 }, 5*time.Second, time.Millisecond)
+	h.stop()
+	assert.Len(t, h.widget.of(TypeResponse), 2)
+	assert.Contains(t, h.logs.String(), "already being served")
+}
+
+func TestRunEndCancelsRequestsAndCloses(t *testing.T) {
+	h := newHarness(t)
+	entered := make(chan struct{})
+	var returned bool
+	h.router.Handle("/slow", func(ctx context.Context, _ json.RawMessage) (any, error) {
+		close(entered)
+		<-ctx.Done()
+		returned = true
+		return nil, ctx.Err()
+	})
+	h.run()
+	h.load()
+	h.request("r", "/slow")
+	<-entered
+	h.stop()
+	assert.True(t, returned, "Run returns after its handlers")
+	assert.Empty(t, h.widget.of(TypeResponse), "no answer is posted after the Conn stopped")
+	assert.ErrorIs(t, h.conn.Receive(testSecret, `{"kind":"load","href":"`+testHref+`"}`), ErrClosed)
+}
+
+func TestSend(t *testing.T) {
+	h := newHarness(t)
+	require.NoError(t, h.conn.Send(NewCall{PhoneNumber: "+15551234567"}))
+	require.NoError(t, h.conn.Send(AuthorizationCode{CallbackURI: "https://apps.ringcentral.com/redirect.html?code=c"}))
+	assert.Len(t, h.widget.of(TypeNewCall), 1)
+	assert.Equal(t, "https://apps.ringcentral.com/redirect.html?code=c", h.widget.of(TypeAuthorizationCode)[0]["callbackUri"])
+	assert.Error(t, h.conn.Send(nil))
+}
+
+func TestNewConnNeedsSendAndOrigin(t *testing.T) {
+	assert.Panics(t, func() { NewConn(Config{Origin: testOrigin}) })
+	assert.Panics(t, func() { NewConn(Config{Send: func(string) {}}) })
+}
+
+// syncBuffer is a bytes.Buffer safe for the logger's concurrent writes.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
