@@ -1,0 +1,229 @@
+package e2e
+
+// Issue 2: the app is the widget's host page.
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/embeddable-tray/embeddable-tray/e2e/apptest"
+	"github.com/embeddable-tray/embeddable-tray/e2e/standin"
+)
+
+// TestRegistrationHasEverySeedField: on the widget's first rc-login-status-notify the app
+// registers its service with every field of the seed document, once per page load, posted from
+// the widget's own window and origin.
+func TestRegistrationHasEverySeedField(t *testing.T) {
+	ctx, w, cfg := setup(t)
+	apptest.Launch(t, cfg)
+
+	load, err := w.WaitFor(ctx, standin.IsKind(standin.KindLoad))
+	require.NoError(t, err)
+	u, err := url.Parse(load.URL)
+	require.NoError(t, err)
+	q := u.Query()
+	assert.Equal(t, "1", q.Get("disableLoginPopup"), "the app loads the widget without login popups")
+	assert.Equal(t, "e2e-client", q.Get("clientId"))
+	assert.Equal(t, w.RedirectURL(), q.Get("redirectUri"))
+
+	r, s, raw := registration(ctx, t, w, 0)
+	assert.Equal(t, w.Origin(), r.Origin)
+	assert.True(t, r.FromSelf, "posted to the widget's own window")
+	for _, field := range []string{"name", "displayName", "info", "authorizationPath", "authorizedTitle",
+		"unauthorizedTitle", "authorized", "authorizedAccount", "authorizationLogo", "showAuthRedDot"} {
+		assert.Contains(t, raw, field, "seed field %q missing from the registration", field)
+	}
+	assert.Equal(t, service{
+		Name:              cfg.Service.Name,
+		DisplayName:       displayName,
+		Info:              cfg.Service.Info,
+		AuthorizationPath: "/authorize",
+		AuthorizedTitle:   "Unauthorize",
+		UnauthorizedTitle: "Authorize",
+		Authorized:        false,
+		AuthorizedAccount: "",
+		AuthorizationLogo: "https://example.com/logo.png",
+		ShowAuthRedDot:    true,
+	}, s)
+
+	// A second login notice on the same page load does not register again.
+	w.Post(map[string]any{"type": "rc-login-status-notify", "loggedIn": true})
+	resp, err := w.Request(ctx, "/no-such-path", map[string]any{})
+	require.NoError(t, err, "a request after the second notice is answered, so that notice was handled")
+	assertError(t, resp, "")
+	assert.Equal(t, 1, count(w, load.Page, standin.IsMessage("rc-adapter-register-third-party-service")))
+
+	// A reload is a new page load: registered again, once.
+	reload, err := w.Reload(ctx)
+	require.NoError(t, err)
+	registration(ctx, t, w, reload.Seq)
+}
+
+// TestRequestsAnsweredByID: /authorize and every other request get exactly one
+// rc-post-message-response whose responseId is the request's id; unknown paths get an error.
+func TestRequestsAnsweredByID(t *testing.T) {
+	ctx, w, cfg := setup(t)
+	startOIDC(t, &cfg)
+	apptest.Launch(t, cfg)
+	registration(ctx, t, w, 0)
+
+	resp, err := w.Request(ctx, "/authorize", map[string]any{"authorized": false})
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"data":"ok"}`, string(resp))
+	// A status change reaches the widget.
+	authStatus(ctx, t, w, 0, true)
+
+	resp, err = w.Request(ctx, "/no-such-path", map[string]any{"x": 1})
+	require.NoError(t, err)
+	assertError(t, resp, "")
+
+	for _, r := range w.Reports() {
+		assert.NotEqual(t, standin.KindUnmatched, r.Kind, "a response matched no request: %s", r.Message)
+	}
+}
+
+// TestForeignOriginIgnored: a frame of another origin posting as if it were the widget gets no
+// answer, and its direct call of the app's native handler (without the host script's secret)
+// is rejected and logged.
+func TestForeignOriginIgnored(t *testing.T) {
+	ctx, w, cfg := setup(t)
+	a := apptest.Launch(t, cfg)
+	registration(ctx, t, w, 0)
+
+	attack, err := w.Attack(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, w.AttackerOrigin(), attack.Origin)
+	require.Empty(t, attack.Error)
+	var native bool
+	require.True(t, attack.Field("nativeHandler", &native))
+	require.True(t, native, "the foreign frame can reach the native handler; the app must reject it")
+	require.NoError(t, a.WaitLog(ctx, "rejected"))
+
+	// The widget's own request after the attack is answered; the attacker's never was.
+	_, err = w.Request(ctx, "/no-such-path", map[string]any{})
+	require.NoError(t, err)
+	for _, r := range w.Reports() {
+		if r.Kind == standin.KindUnmatched || standin.IsMessage("rc-post-message-response")(r) {
+			var id string
+			r.Field("responseId", &id)
+			assert.NotEqual(t, standin.AttackerRequestID, id, "the host answered the foreign frame")
+		}
+	}
+	select {
+	case <-a.Done():
+		t.Fatalf("the app exited after the attack:\n%s", a.Log())
+	default:
+	}
+}
+
+// TestLocalStorageSurvivesRestart: what the widget keeps in localStorage (its own login, the
+// authorization state) is there after the app restarts.
+func TestLocalStorageSurvivesRestart(t *testing.T) {
+	ctx, w, cfg := setup(t)
+	a := apptest.Launch(t, cfg)
+	_, err := w.WaitFor(ctx, standin.IsKind(standin.KindLoad))
+	require.NoError(t, err)
+	value := "kept-" + serviceName(t)
+	require.NoError(t, w.SetStorage(ctx, "e2e-persist", value))
+
+	seq := w.Seq()
+	a.Restart(t)
+	load, err := w.WaitFor(ctx, standin.After(seq, standin.IsKind(standin.KindLoad)))
+	require.NoError(t, err)
+	assert.Equal(t, value, load.Storage["e2e-persist"])
+}
+
+// TestLoginPopupGivesAuthorizationCode: the widget's own (RingCentral) login without popups:
+// rc-login-popup-notify makes the app open oAuthUri in a window; when that window reaches the
+// widget's redirectUri the widget gets rc-adapter-authorization-code with the full URL.
+func TestLoginPopupGivesAuthorizationCode(t *testing.T) {
+	ctx, w, cfg := setup(t)
+	var hits atomic.Int32
+	login := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		back := r.URL.Query().Get("redirect_uri") + "?code=rc-code-123&state=" + url.QueryEscape(r.URL.Query().Get("state"))
+		http.Redirect(rw, r, back, http.StatusFound)
+	}))
+	t.Cleanup(login.Close)
+	apptest.Launch(t, cfg)
+	registration(ctx, t, w, 0)
+
+	oAuthURI := login.URL + "/restapi/oauth/authorize?" + url.Values{
+		"response_type": {"code"}, "client_id": {"e2e-client"}, "redirect_uri": {w.RedirectURL()},
+		"state": {"st-42"}, "code_challenge": {"abc"}, "code_challenge_method": {"S256"},
+	}.Encode()
+	w.LoginPopup(oAuthURI)
+	r, err := w.WaitFor(ctx, standin.IsMessage("rc-adapter-authorization-code"))
+	require.NoError(t, err)
+	var callback string
+	require.True(t, r.Field("callbackUri", &callback))
+	assert.Equal(t, w.RedirectURL()+"?code=rc-code-123&state=st-42", callback)
+	assert.Equal(t, w.Origin(), r.Origin)
+	assert.Positive(t, hits.Load(), "the login window opened oAuthUri")
+}
+
+// TestCloseWindowKeepsRunning: the title-bar close button hides the window; the process stays,
+// the tray's "Show window" brings it back and "Quit" ends the app with status 0.
+func TestCloseWindowKeepsRunning(t *testing.T) {
+	ctx, w, cfg := setup(t)
+	apptest.RequireSession(t, "xdotool")
+	d := startDesktop(t)
+	a := apptest.Launch(t, cfg)
+	bus := d.item(ctx, t)
+	registration(ctx, t, w, 0)
+
+	win, err := a.WaitWindow(ctx, mainTitle, true)
+	require.NoError(t, err)
+	require.NoError(t, w.Show(ctx, "settings"))
+	screenshot(t, "main-window")
+	d.waitLabel(ctx, t, bus, "Hide window")
+
+	require.NoError(t, apptest.CloseWindow(win))
+	_, err = a.WaitWindow(ctx, mainTitle, false)
+	require.NoError(t, err)
+	select {
+	case <-a.Done():
+		t.Fatalf("closing the window ended the app:\n%s", a.Log())
+	default:
+	}
+
+	d.click(ctx, t, bus, "Show window")
+	_, err = a.WaitWindow(ctx, mainTitle, true)
+	require.NoError(t, err)
+	d.waitLabel(ctx, t, bus, "Hide window")
+
+	d.click(ctx, t, bus, "Quit")
+	code, err := a.Wait(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, 0, code)
+}
+
+// assertError checks that resp is {error: "..."} containing want.
+func assertError(t *testing.T, resp json.RawMessage, want string) {
+	t.Helper()
+	var body struct {
+		Error string `json:"error"`
+	}
+	require.NoError(t, json.Unmarshal(resp, &body), "response %s", resp)
+	require.NotEmpty(t, body.Error, "want an error response, got %s", resp)
+	assert.Contains(t, strings.ToLower(body.Error), want)
+}
+
+// count counts the reports of one page load that match.
+func count(w *standin.Widget, page string, match func(standin.Report) bool) int {
+	n := 0
+	for _, r := range w.Reports() {
+		if r.Page == page && match(r) {
+			n++
+		}
+	}
+	return n
+}
