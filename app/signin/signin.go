@@ -1,0 +1,176 @@
+// Package signin signs the user in to a third-party (CRM) service with OAuth 2.0: the
+// authorization-code flow with PKCE (S256) and state, answered on a loopback listener
+// that lives only for that one sign-in (RFC 8252, "OAuth 2.0 for Native Apps").
+//
+// It has no GUI: a Presenter (the app's native window, or the system browser) shows the
+// provider's page. It also refreshes and revokes tokens. Tokens, codes, verifiers and the
+// client secret never reach a log, an error text or a URL.
+package signin
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"sync"
+	"time"
+
+	"golang.org/x/oauth2"
+)
+
+// Presenter shows the authorization URL to the user and reports a close by hand.
+// The app implements it with a native window; BrowserPresenter uses the system browser.
+type Presenter interface {
+	// Present opens authURL; the returned channel is closed if the user closes the
+	// window/tab by hand (a nil channel never fires).
+	Present(authURL string) (closed <-chan struct{}, err error)
+	// Dismiss closes the window once the flow is over (success or not). Idempotent.
+	Dismiss()
+}
+
+// Result is a successful sign-in. Token.Extra("id_token") holds the ID token, if any.
+type Result struct {
+	Token   *oauth2.Token
+	Account string
+}
+
+// Client runs sign-ins, refreshes and revocations for one provider registration.
+// It is safe for concurrent use; each SignIn has its own listener, state and verifier.
+type Client struct {
+	cfg Config
+	hc  *http.Client
+	log *slog.Logger
+
+	mu sync.Mutex
+	ep *endpoints // nil until discovery has succeeded
+}
+
+// New checks cfg and returns a Client. With cfg.Issuer set, discovery happens at the
+// first use, not here: the app starts even while the provider is unreachable.
+// A nil httpClient means one with a 30 s timeout; a nil logger means slog.Default().
+func New(cfg Config, httpClient *http.Client, logger *slog.Logger) (*Client, error) {
+	if err := cfg.check(); err != nil {
+		return nil, err
+	}
+	if cfg.Timeout == 0 {
+		cfg.Timeout = DefaultTimeout
+	}
+	if httpClient == nil {
+		httpClient = &http.Client{Timeout: 30 * time.Second}
+	}
+	if logger == nil {
+		logger = slog.Default()
+	}
+	c := &Client{cfg: cfg, hc: httpClient, log: logger}
+	if cfg.Issuer == "" {
+		c.ep = &endpoints{authorize: cfg.AuthorizeURL, token: cfg.TokenURL, userinfo: cfg.UserinfoURL, revoke: cfg.RevokeURL}
+	}
+	return c, nil
+}
+
+// endpoints returns the provider's URLs, reading the OpenID configuration once.
+func (c *Client) endpoints(ctx context.Context) (endpoints, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.ep != nil {
+		return *c.ep, nil
+	}
+	ep, err := discover(ctx, c.hc, c.cfg)
+	if err != nil {
+		return endpoints{}, err
+	}
+	c.log.Info("read the provider's OpenID configuration", "issuer", c.cfg.Issuer)
+	c.ep = &ep
+	return ep, nil
+}
+
+// oauth returns the x/oauth2 configuration for ep; redirectURI is empty outside a sign-in.
+func (c *Client) oauth(ep endpoints, redirectURI string) *oauth2.Config {
+	return &oauth2.Config{
+		ClientID:     c.cfg.ClientID,
+		ClientSecret: c.cfg.ClientSecret,
+		Endpoint:     oauth2.Endpoint{AuthURL: ep.authorize, TokenURL: ep.token},
+		RedirectURL:  redirectURI,
+		Scopes:       c.cfg.Scopes,
+	}
+}
+
+// withClient makes x/oauth2 use our HTTP client.
+func (c *Client) withClient(ctx context.Context) context.Context {
+	return context.WithValue(ctx, oauth2.HTTPClient, c.hc)
+}
+
+// SignIn runs one authorization-code + PKCE (S256) flow. It listens on 127.0.0.1 on a
+// random port (path /callback) for this flow only (RFC 8252 §7.3), has p show the
+// authorization URL, and waits for the callback, the user closing the window, the
+// timeout or ctx. A callback with a wrong state ends the flow (StateMismatch): it may be
+// an attacker's request, and waiting on would hide it. Every failure is an *Error.
+func (c *Client) SignIn(ctx context.Context, p Presenter) (Result, error) {
+	ep, err := c.endpoints(ctx)
+	if err != nil {
+		return Result{}, err
+	}
+	cb, err := listenCallback(c.log)
+	if err != nil {
+		return Result{}, err
+	}
+	// Close the listener first (its last page is written by then), then the window.
+	defer p.Dismiss()
+	defer cb.close()
+
+	conf := c.oauth(ep, cb.redirectURI)
+	state := rand.Text()
+	verifier := oauth2.GenerateVerifier()
+	closed, err := p.Present(conf.AuthCodeURL(state, oauth2.S256ChallengeOption(verifier)))
+	if err != nil {
+		return Result{}, fmt.Errorf("signin: cannot show the sign-in page: %w", err)
+	}
+	c.log.Info("sign-in started", "redirect_uri", cb.redirectURI, "timeout", c.cfg.Timeout)
+
+	timer := time.NewTimer(c.cfg.Timeout)
+	defer timer.Stop()
+	var res Result
+	select {
+	case <-ctx.Done():
+		err = &Error{Kind: Cancelled, Description: "the sign-in was stopped", Err: ctx.Err()}
+	case <-closed:
+		err = &Error{Kind: Cancelled, Description: "the sign-in window was closed"}
+	case <-timer.C:
+		err = &Error{Kind: Timeout, Description: fmt.Sprintf("no answer from the provider within %v", c.cfg.Timeout)}
+	case h := <-cb.hits:
+		res, err = c.finish(ctx, conf, ep, state, verifier, h.query)
+		h.reply <- err
+	}
+	if err != nil {
+		c.log.Warn("sign-in ended without a token", "err", err)
+		return Result{}, err
+	}
+	c.log.Info("signed in", "account", res.Account)
+	return res, nil
+}
+
+// finish checks the callback's query and turns its code into a token and an account.
+func (c *Client) finish(ctx context.Context, conf *oauth2.Config, ep endpoints, state, verifier string, q url.Values) (Result, error) {
+	if subtle.ConstantTimeCompare([]byte(q.Get("state")), []byte(state)) != 1 {
+		return Result{}, &Error{Kind: StateMismatch}
+	}
+	if q.Get("error") != "" {
+		return Result{}, providerError(Denied, q)
+	}
+	code := q.Get("code")
+	if code == "" {
+		return Result{}, &Error{Kind: Exchange, Description: "the provider's answer carried no authorization code"}
+	}
+	tok, err := conf.Exchange(c.withClient(ctx), code, oauth2.VerifierOption(verifier))
+	if err != nil {
+		return Result{}, tokenError(Exchange, "cannot reach the token endpoint", err, code, verifier, c.cfg.ClientSecret)
+	}
+	account, err := c.account(ctx, ep, tok)
+	if err != nil {
+		return Result{}, err
+	}
+	return Result{Token: tok, Account: account}, nil
+}
