@@ -188,3 +188,38 @@ func TestIconsRegenerate(t *testing.T) {
 		assert.Equal(t, wantCfg.Width, got.Width, filepath.Base(p))
 	}
 }
+
+// TestSignAndVerify signs two MSIs in one sign.sh call with a test-cert.sh certificate and
+// verifies both, the way CI does; without a certificate sign.sh leaves files as they are.
+func TestSignAndVerify(t *testing.T) {
+	requireTool(t, "wixl", "osslsigncode", "openssl")
+	dir := t.TempDir()
+	a, b := filepath.Join(dir, "a.msi"), filepath.Join(dir, "b.msi")
+	run(t, "windows/build-msi.sh", "1.2.3", placeholderExe(t), a)
+	unsigned, err := os.ReadFile(a)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(b, unsigned, 0o644))
+
+	noCert := exec.Command("windows/sign.sh", a)
+	noCert.Env = append(os.Environ(), "SIGN_CERT=", "SIGN_KEY=", "SIGN_PFX=")
+	out, err := noCert.CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	assert.Contains(t, string(out), "unsigned")
+	after, err := os.ReadFile(a)
+	require.NoError(t, err)
+	assert.Equal(t, unsigned, after, "sign.sh without a certificate must not touch the file")
+
+	env := map[string]string{}
+	for _, line := range strings.Split(strings.TrimSpace(run(t, "windows/test-cert.sh", filepath.Join(dir, "cert"))), "\n") {
+		k, v, ok := strings.Cut(line, "=")
+		require.True(t, ok, line)
+		env[k] = v
+	}
+	sign := exec.Command("windows/sign.sh", a, b)
+	sign.Env = append(os.Environ(), "SIGN_CERT="+env["SIGN_CERT"], "SIGN_KEY="+env["SIGN_KEY"], "SIGN_PFX=")
+	out, err = sign.CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	for _, f := range []string{a, b} {
+		assert.Contains(t, run(t, "osslsigncode", "verify", "-CAfile", env["SIGN_CA"], "-in", f), "Succeeded")
+	}
+}

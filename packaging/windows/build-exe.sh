@@ -25,6 +25,9 @@ done
 winver=$("$root/packaging/version.sh" win "$version")
 mkdir -p "$(dirname "$out")"
 out=$(cd "$(dirname "$out")" && pwd)/$(basename "$out")
+# go build leaves an output whose build ID is current untouched, even when it has since
+# been patched or signed; start from scratch so patch and sign see a fresh exe.
+rm -f "$out"
 
 # webview_go includes <EventToken.h>; mingw ships eventtoken.h (see include/EventToken.h).
 # Its cgo LDFLAGS link libstdc++ and winpthread statically, so the exe needs no mingw DLLs.

@@ -38,7 +38,9 @@ for f in "$@"; do
 	osslsigncode sign "${args[@]}" -h sha256 -n "Embeddable Tray" \
 		-i https://github.com/embeddable-tray/embeddable-tray \
 		-in "$f" -out "$tmp/signed" >/dev/null
-	# Keep the file's own mode; only the content changes.
+	# Keep the file's own mode; only the content changes. osslsigncode will not
+	# overwrite an existing output, so the temp file goes before the next one.
 	cat "$tmp/signed" >"$f"
+	rm -f "$tmp/signed"
 	echo "signed $f"
 done
