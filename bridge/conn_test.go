@@ -205,6 +205,24 @@ func TestReceiveRejects(t *testing.T) {
 	}
 }
 
+func TestOrigin(t *testing.T) {
+	tests := []struct{ href, want string }{
+		{testHref, testOrigin},
+		{"HTTPS://Apps.RingCentral.com:443/x", testOrigin},
+		{"https://apps.ringcentral.com:8443/x", "https://apps.ringcentral.com:8443"},
+		{"http://127.0.0.1:80/", "http://127.0.0.1"},
+		{"http://127.0.0.1:8080/", "http://127.0.0.1:8080"},
+		{"about:blank", ""},
+		{"/relative", ""},
+		{"%zz", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.href, func(t *testing.T) {
+			assert.Equal(t, tt.want, origin(tt.href))
+		})
+	}
+}
+
 func TestReceiveIgnoresUnknownTypes(t *testing.T) {
 	h := newHarness(t)
 	err := h.conn.Receive(testSecret, `{"kind":"message","data":{"type":"rc-call-end-notify","call":{}}}`)
