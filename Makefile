@@ -30,9 +30,12 @@ run: deps build
 demo: deps build
 	go run ./e2e/cmd/demo-widget -app ./$(BIN)
 
-## test: set up a fresh Debian/Ubuntu machine and run every test, under Xvfb and a private D-Bus session.
+## test: set up a fresh Debian/Ubuntu machine and run every test, under Xvfb and a private
+## D-Bus session, then build and check the installers.
 test: deps-test build
 	xvfb-run -a -s '-screen 0 1280x1024x24' dbus-run-session -- scripts/test-session.sh
+	$(MAKE) --no-print-directory package PACKAGE_BUILD=
+	$(MAKE) --no-print-directory package-check
 
 ## test-go: the tests alone, in the current session (expects DISPLAY, a session bus and a keyring).
 test-go: vet
@@ -47,3 +50,5 @@ fmt:
 
 clean:
 	rm -rf bin dist
+
+include packaging/package.mk

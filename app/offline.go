@@ -1,0 +1,88 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/embeddable-tray/embeddable-tray/assets"
+)
+
+// offline keeps the main window from ever being blank: when the widget cannot be loaded
+// it shows a page that says so, and retries with backoff until the widget answers.
+type offline struct {
+	mu     sync.Mutex
+	cancel context.CancelFunc
+}
+
+// retry delays: quick at first (a network coming back), then once a minute.
+var offlineBackoff = []time.Duration{5 * time.Second, 10 * time.Second, 20 * time.Second, 30 * time.Second, 60 * time.Second}
+
+// LoadFailed is called when the main window could not load a page.
+func (a *App) LoadFailed(uri string, err error) {
+	if !sameOrigin(uri, a.cfg.WidgetOrigin()) {
+		return
+	}
+	a.log.Warn("the widget could not be loaded; retrying", "url", redactQuery(uri), "err", err)
+	o := &a.offline
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.cancel != nil {
+		o.cancel()
+	}
+	ctx, cancel := context.WithCancel(a.ctx)
+	o.cancel = cancel
+	go a.retryWidget(ctx, err.Error())
+}
+
+func (a *App) retryWidget(ctx context.Context, reason string) {
+	client := &http.Client{Timeout: 5 * time.Second}
+	widgetURL := a.cfg.WidgetURL()
+	for attempt := 0; ; attempt++ {
+		wait := offlineBackoff[min(attempt, len(offlineBackoff)-1)]
+		a.opts.Main.SetHTML(assets.OfflinePage(a.cfg.Widget.URL, reason, int(wait.Seconds())))
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(wait):
+		}
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, widgetURL, nil)
+		resp, err := client.Do(req)
+		if err != nil {
+			reason = reachError(err)
+			continue
+		}
+		resp.Body.Close()
+		a.log.Info("the widget is reachable again; loading it")
+		a.opts.Main.Navigate(widgetURL)
+		return
+	}
+}
+
+func (o *offline) stop() {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.cancel != nil {
+		o.cancel()
+	}
+}
+
+// reachError says why a URL could not be reached, without Go's "Get URL:" preamble.
+func reachError(err error) string {
+	var dnsErr *net.DNSError
+	var urlErr *url.Error
+	switch {
+	case errors.As(err, &dnsErr):
+		return "Cannot find the server " + dnsErr.Name + "."
+	case errors.Is(err, context.DeadlineExceeded) || os.IsTimeout(err):
+		return "The server did not answer in time."
+	case errors.As(err, &urlErr):
+		return urlErr.Err.Error()
+	}
+	return err.Error()
+}

@@ -1,0 +1,52 @@
+package app
+
+import "fmt"
+
+// Phase is where the third-party sign-in stands. The app is the one owner of it: the
+// widget, the tray and the keyring only ever show what this says.
+type Phase int
+
+const (
+	SignedOut Phase = iota
+	SigningIn
+	SignedIn
+	SigningOut
+)
+
+func (p Phase) String() string {
+	switch p {
+	case SignedOut:
+		return "signed out"
+	case SigningIn:
+		return "signing in"
+	case SignedIn:
+		return "signed in"
+	case SigningOut:
+		return "signing out"
+	}
+	return fmt.Sprintf("Phase(%d)", int(p))
+}
+
+// Snapshot is the app's state at one moment, for the tray and for tests.
+type Snapshot struct {
+	Phase   Phase
+	Account string // set while SignedIn
+	// Problem is the last thing that went wrong, said for a person ("Sign-in was
+	// cancelled: ..."); cleared by the next sign-in.
+	Problem       string
+	WindowVisible bool
+	// Remembered is false when no keyring is available: the sign-in lasts this session only.
+	Remembered   bool
+	StartAtLogin bool
+}
+
+// Authorized is what the widget is told: only a finished sign-in counts.
+func (s Snapshot) Authorized() bool { return s.Phase == SignedIn }
+
+// widgetAccount is the authorizedAccount sent with the state: empty unless signed in.
+func (s Snapshot) widgetAccount() string {
+	if s.Phase != SignedIn {
+		return ""
+	}
+	return s.Account
+}

@@ -1,0 +1,117 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/godbus/dbus/v5"
+	"golang.org/x/oauth2"
+
+	"github.com/embeddable-tray/embeddable-tray/app"
+	"github.com/embeddable-tray/embeddable-tray/app/config"
+	"github.com/embeddable-tray/embeddable-tray/app/contacts"
+	"github.com/embeddable-tray/embeddable-tray/app/notify"
+	"github.com/embeddable-tray/embeddable-tray/app/provider"
+	"github.com/embeddable-tray/embeddable-tray/app/signin"
+	"github.com/embeddable-tray/embeddable-tray/app/tokenstore"
+)
+
+// service is the third-party side: the sign-in client, where its token is kept, and the
+// address book it unlocks. With no service.oauth in the config it is the built-in demo.
+type service struct {
+	auth           *signin.Client
+	store          tokenstore.Store
+	remembered     bool
+	contacts       app.AddressBook
+	isUnauthorized func(error) bool
+	demo           bool
+	carddavURL     string
+	close          func()
+}
+
+func startService(ctx context.Context, cfg *config.Config, log *slog.Logger) (*service, error) {
+	s := &service{close: func() {}, isUnauthorized: func(err error) bool { return errors.Is(err, contacts.ErrUnauthorized) }}
+	oc := cfg.Service.OAuth
+	var carddavURL string
+	if cfg.Service.Contacts != nil {
+		carddavURL = cfg.Service.Contacts.CardDAVURL
+	}
+	if oc == nil {
+		p, err := provider.Start(ctx, provider.Options{Logger: log.With("component", "demo-provider")})
+		if err != nil {
+			return nil, fmt.Errorf("cannot start the built-in demo provider: %w", err)
+		}
+		s.close = func() { p.Close() }
+		s.demo = true
+		oc = &config.OAuth{
+			AuthorizeURL: p.AuthorizeURL(), TokenURL: p.TokenURL(), UserinfoURL: p.UserinfoURL(),
+			RevokeURL: p.RevokeURL(), ClientID: p.ClientID(), Scopes: []string{"openid", "email", "profile"},
+		}
+		if carddavURL == "" {
+			carddavURL = p.CardDAVURL()
+		}
+		if cfg.Service.AuthorizationLogo == "" {
+			cfg.Service.AuthorizationLogo = p.URL() + "/logo.png"
+		}
+	}
+	httpClient := &http.Client{Timeout: 30 * time.Second}
+	auth, err := signin.New(signin.Config{
+		Issuer: oc.Issuer, AuthorizeURL: oc.AuthorizeURL, TokenURL: oc.TokenURL,
+		UserinfoURL: oc.UserinfoURL, RevokeURL: oc.RevokeURL,
+		ClientID: oc.ClientID, ClientSecret: oc.ClientSecret, Scopes: oc.Scopes,
+		Timeout: cfg.Service.Timeout(),
+	}, httpClient, log.With("component", "signin"))
+	if err != nil {
+		s.close()
+		return nil, err
+	}
+	s.auth = auth
+
+	store, persistent, err := tokenstore.Open(appID, cfg.Service.Name)
+	if err != nil {
+		log.Warn("keyring unavailable", "err", err)
+	}
+	if !persistent {
+		log.Warn("no keyring (Secret Service) is available: the sign-in will not be remembered after the app quits")
+	}
+	s.store, s.remembered = store, persistent
+	s.carddavURL = carddavURL
+	return s, nil
+}
+
+// withContacts adds the address book, authenticated with the app's current token.
+func (s *service) withContacts(cfg config.Config, tokens oauth2.TokenSource, log *slog.Logger) {
+	if s.carddavURL == "" {
+		return
+	}
+	region := "US"
+	if cfg.Service.Contacts != nil && cfg.Service.Contacts.Region != "" {
+		region = cfg.Service.Contacts.Region
+	}
+	client := oauth2.NewClient(context.Background(), tokens)
+	client.Timeout = 60 * time.Second
+	s.contacts = contacts.New(contacts.Config{URL: s.carddavURL, ServiceName: cfg.Service.Name, Region: region}, client, log.With("component", "contacts"))
+}
+
+// tokenFunc is an oauth2.TokenSource made of a function.
+type tokenFunc func() (*oauth2.Token, error)
+
+func (f tokenFunc) Token() (*oauth2.Token, error) { return f() }
+
+// newNotifier shows desktop notifications over the session bus; nil without one.
+func newNotifier(log *slog.Logger) app.Notifier {
+	conn, err := dbus.SessionBus()
+	if err != nil {
+		return nil
+	}
+	n, err := notify.New(conn, "Embeddable Tray", log)
+	if err != nil {
+		log.Warn("desktop notifications are not available", "err", err)
+		return nil
+	}
+	return n
+}
