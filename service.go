@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -18,6 +19,7 @@ import (
 	"github.com/embeddable-tray/embeddable-tray/app/provider"
 	"github.com/embeddable-tray/embeddable-tray/app/signin"
 	"github.com/embeddable-tray/embeddable-tray/app/tokenstore"
+	"github.com/embeddable-tray/embeddable-tray/assets"
 )
 
 // service is the third-party side: the sign-in client, where its token is kept, and the
@@ -55,7 +57,9 @@ func startService(ctx context.Context, cfg *config.Config, log *slog.Logger) (*s
 			carddavURL = p.CardDAVURL()
 		}
 		if cfg.Service.AuthorizationLogo == "" {
-			cfg.Service.AuthorizationLogo = p.URL() + "/logo.png"
+			// The widget shows it in an <img>: the app's own icon, inline.
+			logo, _ := assets.Icons.ReadFile("icons/app-64.png")
+			cfg.Service.AuthorizationLogo = "data:image/png;base64," + base64.StdEncoding.EncodeToString(logo)
 		}
 	}
 	httpClient := &http.Client{Timeout: 30 * time.Second}
