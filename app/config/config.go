@@ -127,27 +127,61 @@ func DefaultPath() (string, error) {
 }
 
 // Load reads the file at path. A missing file gives Default() and no error.
+//
+// A file that does not parse is read again while it keeps changing (an editor or an
+// installer writing it as the app starts), so the app takes a whole file or none.
 func Load(path string) (Config, error) {
-	f, err := os.Open(path)
+	data, err := readFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return Default(), nil
 	}
 	if err != nil {
 		return Config{}, fmt.Errorf("config %s: %w", path, err)
 	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, maxFileSize+1))
-	if err != nil {
-		return Config{}, fmt.Errorf("config %s: %w", path, err)
-	}
-	if len(data) > maxFileSize {
-		return Config{}, fmt.Errorf("config %s: larger than %d bytes", path, maxFileSize)
-	}
 	cfg, err := Parse(data)
+	for deadline := timeNow().Add(settleTime); err != nil && timeNow().Before(deadline) && !settled(path); {
+		time.Sleep(settleTime / 20)
+		again, rerr := readFile(path)
+		if rerr != nil {
+			break
+		}
+		if !bytes.Equal(again, data) {
+			data = again
+			cfg, err = Parse(data)
+		}
+	}
 	if err != nil {
 		return Config{}, fmt.Errorf("config %s: %w", path, err)
 	}
 	return cfg, nil
+}
+
+// settleTime bounds how long Load waits for a file being written to settle.
+const settleTime = time.Second
+
+// settled says the file has not been written to for settleTime: its error is final.
+func settled(path string) bool {
+	st, err := os.Stat(path)
+	return err != nil || timeNow().Sub(st.ModTime()) > settleTime
+}
+
+// timeNow is time.Now, a seam for tests.
+var timeNow = time.Now
+
+func readFile(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxFileSize+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > maxFileSize {
+		return nil, fmt.Errorf("larger than %d bytes", maxFileSize)
+	}
+	return data, nil
 }
 
 // Parse decodes and validates one config document over the defaults: fields left out

@@ -105,3 +105,28 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestLoadWaitsForAFileBeingWritten(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "config.json")
+	whole := `{"service": {"name": "Acme", "displayName": "Acme CRM"}}`
+	require.NoError(t, os.WriteFile(path, []byte(whole[:20]), 0o600))
+	go func() {
+		time.Sleep(150 * time.Millisecond)
+		_ = os.WriteFile(path, []byte(whole), 0o600)
+	}()
+	cfg, err := Load(path)
+	require.NoError(t, err)
+	assert.Equal(t, "Acme CRM", cfg.Service.DisplayName)
+}
+
+func TestLoadBrokenSteadyFileFailsPromptly(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "config.json")
+	require.NoError(t, os.WriteFile(path, []byte(`{"service": `), 0o600))
+	hourAgo := time.Now().Add(-time.Hour)
+	require.NoError(t, os.Chtimes(path, hourAgo, hourAgo))
+	start := time.Now()
+	_, err := Load(path)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "ends too early")
+	assert.Less(t, time.Since(start), settleTime, "a steady broken file is not waited on")
+}
