@@ -7,7 +7,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo 0.0.
 LDFLAGS := -s -w -X main.version=$(VERSION)
 BIN := bin/embeddable-tray
 
-.PHONY: all build run demo test test-go deps deps-test vet fmt bench package clean
+.PHONY: all build run demo test test-go fuzz deps deps-test vet fmt clean
 
 all: build
 
@@ -40,6 +40,14 @@ test: deps-test build
 ## test-go: the tests alone, in the current session (expects DISPLAY, a session bus and a keyring).
 test-go: vet
 	EMBEDDABLE_TRAY_BIN=$(CURDIR)/$(BIN) go test -count=1 -timeout 30m ./...
+	$(MAKE) --no-print-directory fuzz
+
+FUZZTIME ?= 10s
+## fuzz: each fuzz target for a bounded time, from its checked-in corpus.
+fuzz:
+	go test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) ./bridge/
+	go test -run '^$$' -fuzz '^FuzzReceive$$' -fuzztime $(FUZZTIME) ./bridge/
+	go test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./app/config/
 
 vet:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo 'gofmt: files above need formatting'; exit 1; }
