@@ -97,8 +97,9 @@ func TestRingWhileHiddenNotifies(t *testing.T) {
 	require.NoError(t, err)
 
 	w.Post(map[string]any{"type": "rc-call-ring-notify", "call": map[string]any{
-		"direction": "Inbound", "from": "+15551230001", "fromUserName": "Ann Example",
-		"to": "+16505550100", "telephonyStatus": "Ringing", "sessionId": "e2e-session-1",
+		// The widget's call objects carry RingCentral's party shape: {phoneNumber, name}.
+		"direction": "Inbound", "from": map[string]any{"phoneNumber": "+15551230001", "name": "Ann Example"},
+		"to": map[string]any{"phoneNumber": "+16505550100"}, "telephonyStatus": "Ringing", "sessionId": "e2e-session-1",
 	}})
 	n, err := notes.Wait(ctx)
 	require.NoError(t, err)

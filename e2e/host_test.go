@@ -3,6 +3,7 @@ package e2e
 // Issue 2: the app is the widget's host page.
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -10,6 +11,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -105,7 +107,9 @@ func TestForeignOriginIgnored(t *testing.T) {
 	var native bool
 	require.True(t, attack.Field("nativeHandler", &native))
 	require.True(t, native, "the foreign frame can reach the native handler; the app must reject it")
-	require.NoError(t, a.WaitLog(ctx, "rejected"))
+	logCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	require.NoError(t, a.WaitLog(logCtx, "rejected"), "the app must log the refused native call with the word \"rejected\"")
 
 	// The widget's own request after the attack is answered; the attacker's never was.
 	_, err = w.Request(ctx, "/no-such-path", map[string]any{})

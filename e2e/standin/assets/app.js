@@ -303,7 +303,7 @@
         return;
       case 'show':
         showTab(c.value);
-        done();
+        afterPaint(done);
         return;
       case 'authorize-click':
         $('authorize').click();
@@ -323,6 +323,15 @@
       default:
         done({ error: 'unknown command ' + c.op });
     }
+  }
+
+  // afterPaint calls f once the change is on screen (two frames), or after 1 s in a window that
+  // does not paint (hidden): a screenshot taken after a command must show its result.
+  function afterPaint(f) {
+    var called = false;
+    var once = function () { if (!called) { called = true; f(); } };
+    requestAnimationFrame(function () { requestAnimationFrame(once); });
+    setTimeout(once, 1000);
   }
 
   function poll() {
