@@ -146,11 +146,14 @@ func startOIDC(t *testing.T, cfg *apptest.Config) *mockoidc.MockOIDC {
 // removed), for looking at what the user would see.
 func screenshot(t *testing.T, name string) {
 	t.Helper()
-	dir := os.Getenv("E2E_SCREENSHOTS")
-	if dir == "" {
-		dir = t.TempDir()
+	apptest.Screenshot(t, filepath.Join(screenshotDir(t), name+".png"))
+}
+
+func screenshotDir(t *testing.T) string {
+	if dir := os.Getenv("E2E_SCREENSHOTS"); dir != "" {
+		return dir
 	}
-	apptest.Screenshot(t, filepath.Join(dir, name+".png"))
+	return t.TempDir()
 }
 
 // eventually polls cond until it holds or ctx ends.

@@ -4,6 +4,7 @@ package e2e
 // provider (mockoidc) on loopback, and the tray and widget agreeing on the state.
 
 import (
+	"path/filepath"
 	"testing"
 
 	"github.com/oauth2-proxy/mockoidc"
@@ -11,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/embeddable-tray/embeddable-tray/e2e/apptest"
+	"github.com/embeddable-tray/embeddable-tray/e2e/standin"
 )
 
 func TestSignInFromWidget(t *testing.T) {
@@ -57,4 +59,51 @@ func TestSignInFromWidget(t *testing.T) {
 	require.NoError(t, w.ClickAuthorize(ctx))
 	authStatus(ctx, t, w, seq, false)
 	d.waitLabel(ctx, t, bus, "Not signed in to "+displayName)
+}
+
+// TestSignInWindowAnswersWidgetInTime: with the app's demo provider the sign-in window waits for
+// the user. The widget gives up on /authorize after 3 s, so the app must answer it while the
+// window is still open; closing the window ends signed out.
+func TestSignInWindowAnswersWidgetInTime(t *testing.T) {
+	ctx, w, cfg := setup(t)
+	apptest.RequireSession(t, "xdotool")
+	d := startDesktop(t)
+	a := apptest.Launch(t, cfg) // no "oauth": the demo provider
+	bus := d.item(ctx, t)
+	registration(ctx, t, w, 0)
+
+	seq := w.Seq()
+	require.NoError(t, w.ClickAuthorize(ctx))
+	var signin apptest.XWindow
+	eventually(ctx, t, "a sign-in window opens", func() bool {
+		ws, _ := a.Windows(ctx)
+		for _, x := range ws {
+			if x.Name != mainTitle {
+				signin = x
+				return true
+			}
+		}
+		return false
+	})
+	// Screenshot of the sign-in window once its page has painted.
+	shot := filepath.Join(screenshotDir(t), "signin-window.png")
+	eventually(ctx, t, "the sign-in page paints", func() bool {
+		n, err := apptest.ScreenshotWindow(signin, shot)
+		return err == nil && n > 8
+	})
+	t.Logf("screenshot: %s", shot)
+	r, err := w.WaitFor(ctx, standin.After(seq, func(r standin.Report) bool {
+		return (r.Kind == standin.KindResponse || r.Kind == standin.KindTimeout) && r.Path == "/authorize"
+	}))
+	require.NoError(t, err)
+	assert.Equal(t, standin.KindResponse, r.Kind, "the widget timed out on /authorize while the sign-in window was open")
+
+	require.NoError(t, apptest.CloseWindow(signin))
+	d.waitLabel(ctx, t, bus, "Not signed in to "+displayName)
+	for _, r := range w.Reports() {
+		var on bool
+		if standin.IsMessage("rc-adapter-update-authorization-status")(r) && r.Field("authorized", &on) {
+			assert.False(t, on, "closing the sign-in window must not sign in")
+		}
+	}
 }

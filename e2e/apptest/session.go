@@ -111,3 +111,17 @@ func Screenshot(t testing.TB, path string) {
 	}
 	t.Logf("screenshot: %s", path)
 }
+
+// ScreenshotWindow saves one X window as a PNG and returns how many colours it has, so a test
+// can wait until a freshly opened page has painted (a blank window has one or two).
+func ScreenshotWindow(w XWindow, path string) (colors int, err error) {
+	if out, err := exec.Command("import", "-window", fmt.Sprint(w.ID), path).CombinedOutput(); err != nil {
+		return 0, fmt.Errorf("screenshot of window %q: %v: %s", w.Name, err, out)
+	}
+	out, err := exec.Command("identify", "-format", "%k", path).Output()
+	if err != nil {
+		return 0, fmt.Errorf("count colours of %s: %w", path, err)
+	}
+	_, err = fmt.Sscan(string(out), &colors)
+	return colors, err
+}
