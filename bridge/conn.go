@@ -136,11 +136,11 @@ func NewConn(cfg Config) *Conn {
 // does not handle is dropped quietly (debug log) and is not an error.
 func (c *Conn) Receive(secret, envelope string) error {
 	if c.cfg.Secret == "" || subtle.ConstantTimeCompare([]byte(secret), []byte(c.cfg.Secret)) != 1 {
-		c.log.Warn("refused a call from the page without the host secret", "size", len(envelope))
+		c.log.Warn("rejected a call from the page without the host secret", "size", len(envelope))
 		return ErrForbidden
 	}
 	if len(envelope) > c.cfg.MaxSize {
-		c.log.Warn("refused a message from the page", "reason", "too large", "size", len(envelope), "max", c.cfg.MaxSize)
+		c.log.Warn("rejected a message from the page", "reason", "too large", "size", len(envelope), "max", c.cfg.MaxSize)
 		return fmt.Errorf("%w: %d bytes, at most %d", ErrTooLarge, len(envelope), c.cfg.MaxSize)
 	}
 	it, err := c.check(envelope)
@@ -149,7 +149,7 @@ func (c *Conn) Receive(secret, envelope string) error {
 		return nil
 	}
 	if err != nil {
-		c.log.Warn("refused a message from the page", "reason", err.Error(), "size", len(envelope))
+		c.log.Warn("rejected a message from the page", "reason", err.Error(), "size", len(envelope))
 		return err
 	}
 	if c.closed.Load() {
@@ -159,7 +159,7 @@ func (c *Conn) Receive(secret, envelope string) error {
 	case c.queue <- it:
 		return nil
 	default:
-		c.log.Warn("refused a message from the page", "reason", "queue full", "queued", queueSize)
+		c.log.Warn("rejected a message from the page", "reason", "queue full", "queued", queueSize)
 		return ErrBusy
 	}
 }

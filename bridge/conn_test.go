@@ -199,7 +199,7 @@ func TestReceiveRejects(t *testing.T) {
 			require.Error(t, err)
 			assert.True(t, errors.Is(err, tt.want), "got %v, want %v", err, tt.want)
 			assert.Empty(t, h.conn.queue, "a refused message is not queued")
-			assert.Contains(t, h.logs.String(), "refused", "a refusal is logged")
+			assert.Contains(t, h.logs.String(), "rejected", "a rejection is logged")
 			assert.NotContains(t, err.Error(), testSecret)
 		})
 	}
