@@ -80,6 +80,9 @@ type Contacts struct {
 	CardDAVURL string `json:"carddavUrl"`
 	Auth       string `json:"auth,omitempty"`   // "oauth" (default) or "password"
 	Region     string `json:"region,omitempty"` // default region for phone numbers, e.g. "US"
+	// Username is the Basic-auth user with auth "password" when it is not the account the
+	// sign-in found (an address book under another login name).
+	Username string `json:"username,omitempty"`
 }
 
 // Duration is a time.Duration written as "5m" or "90s" in JSON.
@@ -274,6 +277,9 @@ func (c Config) Validate() error {
 		}
 		if !slices.Contains([]string{"", "oauth", "password"}, ct.Auth) {
 			return fmt.Errorf(`service.contacts.auth is %q: use "oauth" or "password"`, ct.Auth)
+		}
+		if ct.Username != "" && ct.Auth != "password" {
+			return errors.New(`service.contacts.username is used only with "auth": "password"`)
 		}
 	}
 	return nil

@@ -56,6 +56,7 @@ func TestParseErrorsNameTheProblem(t *testing.T) {
 		{"oauth bad url", `{"service": {"oauth": {"clientId": "c", "issuer": "idp"}}}`, "service.oauth.issuer"},
 		{"contacts url", `{"service": {"contacts": {"carddavUrl": ""}}}`, "carddavUrl"},
 		{"contacts auth", `{"service": {"contacts": {"carddavUrl": "https://d", "auth": "magic"}}}`, "service.contacts.auth"},
+		{"contacts username without password", `{"service": {"contacts": {"carddavUrl": "https://d", "username": "ann"}}}`, "service.contacts.username"},
 		{"trailing data", `{} {}`, "after the JSON object"},
 	}
 	for _, tt := range tests {
@@ -65,6 +66,14 @@ func TestParseErrorsNameTheProblem(t *testing.T) {
 			assert.Contains(t, err.Error(), tt.want)
 		})
 	}
+}
+
+func TestContactsUsername(t *testing.T) {
+	cfg, err := Parse([]byte(`{"service": {"contacts": {"carddavUrl": "https://dav.example.com/", "auth": "password", "username": "ann.dav"}}}`))
+	require.NoError(t, err)
+	require.NotNil(t, cfg.Service.Contacts)
+	assert.Equal(t, "password", cfg.Service.Contacts.Auth)
+	assert.Equal(t, "ann.dav", cfg.Service.Contacts.Username)
 }
 
 func TestLoadErrorNamesTheFile(t *testing.T) {
