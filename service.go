@@ -13,6 +13,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/embeddable-tray/embeddable-tray/app"
+	"github.com/embeddable-tray/embeddable-tray/app/apppassword"
 	"github.com/embeddable-tray/embeddable-tray/app/config"
 	"github.com/embeddable-tray/embeddable-tray/app/contacts"
 	"github.com/embeddable-tray/embeddable-tray/app/notify"
@@ -33,6 +34,8 @@ type service struct {
 	demo           bool
 	carddavURL     string
 	close          func()
+	// app opens the app-password prompt and names the account; set by main after app.New.
+	app *app.App
 }
 
 func startService(ctx context.Context, cfg *config.Config, log *slog.Logger) (*service, error) {
@@ -87,18 +90,73 @@ func startService(ctx context.Context, cfg *config.Config, log *slog.Logger) (*s
 	return s, nil
 }
 
-// withContacts adds the address book, authenticated with the app's current token.
+// withContacts adds the address book, authenticated with the app's current token, or with
+// service.contacts.auth "password", with Basic auth and an app password asked for once in
+// a window (s.app must be set once the app exists) and kept in the keyring.
 func (s *service) withContacts(cfg config.Config, tokens oauth2.TokenSource, log *slog.Logger) {
 	if s.carddavURL == "" {
 		return
 	}
-	region := "US"
-	if cfg.Service.Contacts != nil && cfg.Service.Contacts.Region != "" {
-		region = cfg.Service.Contacts.Region
+	ct := cfg.Service.Contacts
+	if ct == nil {
+		ct = &config.Contacts{}
 	}
-	client := oauth2.NewClient(context.Background(), tokens)
-	client.Timeout = 60 * time.Second
-	s.contacts = contacts.New(contacts.Config{URL: s.carddavURL, ServiceName: cfg.Service.Name, Region: region}, client, log.With("component", "contacts"))
+	region := "US"
+	if ct.Region != "" {
+		region = ct.Region
+	}
+	log = log.With("component", "contacts")
+	if ct.Auth != "password" {
+		client := oauth2.NewClient(context.Background(), tokens)
+		client.Timeout = 60 * time.Second
+		s.contacts = contacts.New(contacts.Config{URL: s.carddavURL, ServiceName: cfg.Service.Name, Region: region}, client, log)
+		return
+	}
+
+	account := func() string {
+		if ct.Username != "" {
+			return ct.Username
+		}
+		if s.app == nil {
+			return ""
+		}
+		return s.app.Snapshot().Account
+	}
+	source := apppassword.NewSource(apppassword.NewKeyringStore(appID, cfg.Service.Name+"/carddav-password"),
+		func(ctx context.Context) (string, error) {
+			if s.app == nil {
+				return "", errors.New("no window to ask for the app password in yet")
+			}
+			ctx, cancel := context.WithTimeout(ctx, cfg.Service.Timeout())
+			defer cancel()
+			title := cfg.Service.DisplayName + " app password"
+			open := func(url string) (<-chan struct{}, func(), error) { return s.app.OpenPage(title, url) }
+			log.Info("asking for the address book's app password", "account", account())
+			return apppassword.Prompt(ctx, open, title, account(), s.carddavURL)
+		})
+	source.Logger = log
+	client := &http.Client{Timeout: 60 * time.Second, Transport: &apppassword.Transport{
+		User: account, Source: source, Server: s.carddavURL,
+	}}
+	// A 401 here refuses the app password, not the sign-in: the Transport forgot it and the
+	// next request asks again, so it does not sign out.
+	s.isUnauthorized = func(error) bool { return false }
+	book := contacts.New(contacts.Config{URL: s.carddavURL, ServiceName: cfg.Service.Name, Region: region}, client, log)
+	s.contacts = forgettingBook{AddressBook: book, source: source, log: log}
+}
+
+// forgettingBook forgets the app password with the contacts on sign-out.
+type forgettingBook struct {
+	app.AddressBook
+	source *apppassword.Source
+	log    *slog.Logger
+}
+
+func (b forgettingBook) Clear() {
+	b.AddressBook.Clear()
+	if err := b.source.Forget(); err != nil {
+		b.log.Warn("cannot delete the app password from the keyring", "err", err)
+	}
 }
 
 // tokenFunc is an oauth2.TokenSource made of a function.
