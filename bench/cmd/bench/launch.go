@@ -1,0 +1,205 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/embeddable-tray/embeddable-tray/bench/procmem"
+)
+
+// proc is one launched program (our app or Chromium) and its output.
+type proc struct {
+	name    string
+	cmd     *exec.Cmd
+	started time.Time
+	dir     string // its private directories, removed by stop
+	done    chan struct{}
+
+	mu  sync.Mutex
+	out bytes.Buffer
+}
+
+func (p *proc) Write(b []byte) (int, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.out.Write(b)
+}
+
+func (p *proc) output() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.out.String()
+}
+
+// appConfig is the part of the app's config file the bench sets (see app/config).
+type appConfig struct {
+	Widget struct {
+		URL string `json:"url"`
+	} `json:"widget"`
+	Service struct {
+		Name        string          `json:"name"`
+		DisplayName string          `json:"displayName"`
+		OAuth       json.RawMessage `json:"oauth,omitempty"`
+	} `json:"service"`
+}
+
+// launchApp starts the app on widgetURL with fresh HOME and XDG directories, so every run
+// is a cold start (no WebKit cache, no localStorage), plus extra environment variables.
+func launchApp(bin, widgetURL string, oauth json.RawMessage, env []string, debug bool) (*proc, error) {
+	dir, err := os.MkdirTemp("", "et-bench-")
+	if err != nil {
+		return nil, err
+	}
+	var cfg appConfig
+	cfg.Widget.URL = widgetURL
+	cfg.Service.Name = fmt.Sprintf("Bench%d", time.Now().UnixNano()%1e9)
+	cfg.Service.DisplayName = "Bench CRM"
+	cfg.Service.OAuth = oauth
+	data, _ := json.Marshal(cfg)
+	cfgPath := filepath.Join(dir, "config.json")
+	if err := os.WriteFile(cfgPath, data, 0o600); err != nil {
+		return nil, err
+	}
+	vars := map[string]string{}
+	for _, sub := range []string{"home", "config", "data", "cache", "run"} {
+		p := filepath.Join(dir, sub)
+		if err := os.MkdirAll(p, 0o700); err != nil {
+			return nil, err
+		}
+		vars[map[string]string{"home": "HOME", "config": "XDG_CONFIG_HOME", "data": "XDG_DATA_HOME", "cache": "XDG_CACHE_HOME", "run": "XDG_RUNTIME_DIR"}[sub]] = p
+	}
+	environ := replaceEnv(os.Environ(), vars)
+	environ = append(environ, env...)
+	args := []string{"--config", cfgPath}
+	if debug {
+		args = append(args, "--debug")
+	}
+	return start("app", dir, environ, bin, args...)
+}
+
+// launchChromium starts Debian's Chromium as an app window on url, with the flags of
+// ../shared/TOOLCHAIN.md and a fresh profile.
+func launchChromium(bin, url string) (*proc, error) {
+	dir, err := os.MkdirTemp("", "et-bench-chromium-")
+	if err != nil {
+		return nil, err
+	}
+	return start("chromium", dir, os.Environ(), bin,
+		"--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+		"--disable-background-networking", "--disable-component-update", "--disable-sync",
+		"--user-data-dir="+dir, "--app="+url)
+}
+
+func start(name, dir string, env []string, bin string, args ...string) (*proc, error) {
+	p := &proc{name: name, dir: dir, done: make(chan struct{})}
+	p.cmd = exec.Command(bin, args...)
+	p.cmd.Env = env
+	p.cmd.Stdout, p.cmd.Stderr = p, p
+	p.cmd.Dir = dir
+	p.started = time.Now()
+	if err := p.cmd.Start(); err != nil {
+		os.RemoveAll(dir)
+		return nil, fmt.Errorf("start %s: %w", bin, err)
+	}
+	go func() { _ = p.cmd.Wait(); close(p.done) }()
+	return p, nil
+}
+
+func replaceEnv(env []string, vars map[string]string) []string {
+	var out []string
+	for _, kv := range env {
+		k, _, _ := strings.Cut(kv, "=")
+		if _, ok := vars[k]; !ok {
+			out = append(out, kv)
+		}
+	}
+	for k, v := range vars {
+		out = append(out, k+"="+v)
+	}
+	return out
+}
+
+// stop ends the program with SIGTERM (SIGKILL after 10 s) and any process of its tree left
+// behind, then removes its directories.
+func (p *proc) stop() {
+	tree, _ := procmem.Descendants(p.cmd.Process.Pid)
+	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-p.done:
+	case <-time.After(10 * time.Second):
+		_ = p.cmd.Process.Kill()
+		<-p.done
+	}
+	for _, c := range tree[min(1, len(tree)):] {
+		_ = syscall.Kill(c.PID, syscall.SIGKILL)
+	}
+	os.RemoveAll(p.dir)
+}
+
+// exited says whether the program has ended already.
+func (p *proc) exited() bool {
+	select {
+	case <-p.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// logTime finds the first slog line of the app's output containing msg and returns its
+// time= field.
+func (p *proc) logTime(msg string) (time.Time, bool) {
+	sc := bufio.NewScanner(strings.NewReader(p.output()))
+	for sc.Scan() {
+		line := sc.Text()
+		if !strings.Contains(line, msg) {
+			continue
+		}
+		v, ok := strings.CutPrefix(line, "time=")
+		if !ok {
+			continue
+		}
+		v, _, _ = strings.Cut(v, " ")
+		if t, err := time.Parse(time.RFC3339Nano, v); err == nil {
+			return t, true
+		}
+	}
+	return time.Time{}, false
+}
+
+// waitOrExit runs wait, failing early with the program's output if it exits first.
+func (p *proc) waitOrExit(ctx context.Context, what string, wait func(context.Context) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		select {
+		case <-p.done:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	if err := wait(ctx); err != nil {
+		if p.exited() {
+			return fmt.Errorf("%s exited before %s:\n%s", p.name, what, tail(p.output(), 2000))
+		}
+		return fmt.Errorf("%s: %s: %w\n%s", p.name, what, err, tail(p.output(), 2000))
+	}
+	return nil
+}
+
+func tail(s string, n int) string {
+	if len(s) > n {
+		return "…" + s[len(s)-n:]
+	}
+	return s
+}
