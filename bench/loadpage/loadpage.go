@@ -77,6 +77,9 @@ type Server struct {
 	srv  *http.Server
 	base string
 
+	gate     chan struct{} // closed by Release
+	gateOnce sync.Once
+
 	mu      sync.Mutex
 	ready   []Ready
 	results []Result
@@ -89,7 +92,7 @@ func Start() (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("loadpage: listen: %w", err)
 	}
-	s := &Server{base: "http://" + ln.Addr().String(), changed: make(chan struct{})}
+	s := &Server{base: "http://" + ln.Addr().String(), changed: make(chan struct{}), gate: make(chan struct{})}
 	static, _ := fs.Sub(assets, "assets")
 	mux := http.NewServeMux()
 	files := http.FileServerFS(static)
@@ -99,6 +102,7 @@ func Start() (*Server, error) {
 	}))
 	mux.HandleFunc("POST /ready", s.handleReady)
 	mux.HandleFunc("POST /result", s.handleResult)
+	mux.HandleFunc("GET /go", s.handleGo)
 	s.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = s.srv.Serve(ln) }()
 	return s, nil
@@ -114,6 +118,25 @@ func (s *Server) Origin() string { return s.base }
 func (s *Server) URL(mode string, n int) string {
 	q := url.Values{"mode": {mode}, "n": {strconv.Itoa(n)}}
 	return s.base + "/load.html?" + q.Encode()
+}
+
+// GatedURL is URL for a page that, once loaded, waits for Release before it starts: a
+// test can measure the app at rest first.
+func (s *Server) GatedURL(mode string, n int) string { return s.URL(mode, n) + "&gate=1" }
+
+// Release lets gated pages start.
+func (s *Server) Release() { s.gateOnce.Do(func() { close(s.gate) }) }
+
+// handleGo answers a gated page once released (204: ask again).
+func (s *Server) handleGo(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Cache-Control", "no-store")
+	select {
+	case <-s.gate:
+		w.WriteHeader(http.StatusOK)
+	case <-time.After(10 * time.Second):
+		w.WriteHeader(http.StatusNoContent)
+	case <-r.Context().Done():
+	}
 }
 
 func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {

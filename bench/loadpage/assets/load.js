@@ -142,11 +142,19 @@
   status.textContent = 'Ready (' + mode + ')';
   if (mode === 'ready') return;
   // Let the registration go through first, as the widget would.
+  function gate() {
+    if (params.get('gate') !== '1') return Promise.resolve();
+    return fetch('/go', { cache: 'no-store' }).then(function (r) { if (r.status !== 200) return gate(); },
+                                                    function () { return delay(200).then(gate); });
+  }
   var until = performance.now() + 3000;
   (function waitRegistered() {
     if (!registered && performance.now() < until) return delay(20).then(waitRegistered);
-    status.textContent = 'Running ' + mode + '…';
-    return (mode === 'rt' ? roundTrips() : soak());
+    status.textContent = 'Waiting (' + mode + ')';
+    return gate().then(function () {
+      status.textContent = 'Running ' + mode + '…';
+      return mode === 'rt' ? roundTrips() : soak();
+    });
   })().then(function (res) {
     res.registered = registered;
     status.textContent = 'Done: ' + JSON.stringify(res);
