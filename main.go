@@ -205,6 +205,7 @@ func serve(cfg config.Config, f flags, primary *instance.Primary, log *slog.Logg
 		Executable:     exe,
 		Logger:         log,
 	})
+	svc.app = a // the address book's password prompt opens its windows through the app
 	defer a.Close()
 
 	router := bridge.NewRouter()
