@@ -163,7 +163,7 @@ func TestPageInBrowser(t *testing.T) {
 
 	cmd := exec.CommandContext(ctx, chromium, "--headless=new", "--no-sandbox", "--disable-gpu",
 		"--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update",
-		"--disable-sync", "--user-data-dir="+t.TempDir(), w.URL()+"?standinHost=1")
+		"--disable-sync", "--password-store=basic", "--user-data-dir="+t.TempDir(), w.URL()+"?standinHost=1")
 	require.NoError(t, cmd.Start())
 	t.Cleanup(func() {
 		_ = cmd.Process.Kill()
