@@ -38,8 +38,11 @@ test: deps-test build
 	$(MAKE) --no-print-directory package-check
 
 ## test-go: the tests alone, in the current session (expects DISPLAY, a session bus and a keyring).
+# -p 1: the tray, notification and end-to-end tests own well-known names
+# (org.kde.StatusNotifierWatcher, org.freedesktop.Notifications) on the one session bus
+# that the keyring also lives on, so their packages take turns.
 test-go: vet
-	EMBEDDABLE_TRAY_BIN=$(CURDIR)/$(BIN) go test -count=1 -timeout 30m ./...
+	EMBEDDABLE_TRAY_BIN=$(CURDIR)/$(BIN) go test -p 1 -count=1 -timeout 30m ./...
 	$(MAKE) --no-print-directory fuzz
 
 FUZZTIME ?= 10s
