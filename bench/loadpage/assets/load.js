@@ -84,7 +84,7 @@
 
   // A deterministic mix, so every run sends the same messages.
   var seed = 12345;
-  function rand(k) { seed = (seed * 1103515245 + 12345) & 0x7fffffff; return seed % k; }
+  function rand(k) { seed = (Math.imul(seed, 1103515245) + 12345) >>> 0; return (seed >>> 16) % k; }
 
   function soak() {
     var valid = [], malformed = 0, otherTypes = 0, sent = 0, timeouts = 0, errors = 0, data = 0, b = 0;
