@@ -109,7 +109,11 @@ func (c *Client) withClient(ctx context.Context) context.Context {
 // timeout or ctx. A callback with a wrong state ends the flow (StateMismatch): it may be
 // an attacker's request, and waiting on would hide it. Every failure is an *Error.
 func (c *Client) SignIn(ctx context.Context, p Presenter) (Result, error) {
-	ep, err := c.endpoints(ctx)
+	// Discovery counts against the sign-in's timeout: a provider that accepts the
+	// connection and never answers must not outlast it.
+	dctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
+	ep, err := c.endpoints(dctx)
+	cancel()
 	if err != nil {
 		return Result{}, err
 	}
