@@ -63,3 +63,4 @@ clean:
 	rm -rf bin dist
 
 include packaging/package.mk
+include bench/bench.mk

@@ -95,7 +95,7 @@ func launchChromium(bin, url string) (*proc, error) {
 		return nil, err
 	}
 	return start("chromium", dir, os.Environ(), bin,
-		"--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+		"--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--password-store=basic",
 		"--disable-background-networking", "--disable-component-update", "--disable-sync",
 		"--user-data-dir="+dir, "--app="+url)
 }
