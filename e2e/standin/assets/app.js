@@ -168,11 +168,13 @@
     status(service ? (service.displayName || service.name) + (authorized ? ': connected' : ': not connected') : '');
   }
 
-  // fetchContacts pages through /contacts the way the widget syncs them.
+  // fetchContacts pages through the service's contactsPath the way the widget syncs them;
+  // like the widget, it asks nothing of a service that registered no contacts.
   function fetchContacts() {
+    if (!service || !service.contactsPath) return;
     var all = [], page = 1;
     function next() {
-      return request('/contacts', { page: page, syncTimestamp: null }).then(function (res) {
+      return request(service.contactsPath, { page: page, syncTimestamp: null }).then(function (res) {
         if (!res || res.error || !Array.isArray(res.data)) {
           status('Contacts: ' + ((res && res.error) || 'bad response'), true);
           return;
