@@ -12,7 +12,7 @@
       registered = true;
       post({ type: 'rc-adapter-register-third-party-service', service: {
         name: 'FakeHost', displayName: 'Fake CRM', info: 'The stand-in test host',
-        authorizationPath: '/authorize', authorizedTitle: 'Unauthorize', unauthorizedTitle: 'Authorize',
+        authorizationPath: '/authorize', contactsPath: '/contacts', authorizedTitle: 'Unauthorize', unauthorizedTitle: 'Authorize',
         authorized: authorized, authorizationLogo: '/no-such-logo.png', showAuthRedDot: true } });
     }
     if (d.type !== 'rc-post-message-request' || d.path === '/never') return;
