@@ -272,20 +272,11 @@ func trayState(cfg config.Config, s app.Snapshot) tray.State {
 	st := tray.State{
 		WindowVisible:         s.WindowVisible,
 		DisplayName:           cfg.Service.DisplayName,
+		Phase:                 s.Phase,
 		Account:               s.Account,
 		Problem:               s.Problem,
 		StartAtLogin:          s.StartAtLogin,
 		StartAtLoginSupported: autostart.Supported(),
-	}
-	switch s.Phase {
-	case app.SignedOut:
-		st.Phase = tray.SignedOut
-	case app.SigningIn:
-		st.Phase = tray.SigningIn
-	case app.SignedIn:
-		st.Phase = tray.SignedIn
-	case app.SigningOut:
-		st.Phase = tray.SigningOut
 	}
 	if !s.Remembered {
 		st.KeyringWarning = "Sign-in will not be remembered: no keyring is available"

@@ -2,45 +2,21 @@ package tray
 
 import (
 	"fmt"
+	"github.com/embeddable-tray/embeddable-tray/app"
 	"strings"
 	"unicode/utf8"
 )
 
-// Phase is where the third-party sign-in stands, as the tray shows it.
-type Phase int
-
-// The phases of the sign-in state machine owned by app/.
-const (
-	SignedOut Phase = iota
-	SigningIn
-	SignedIn
-	SigningOut
-)
-
-func (p Phase) String() string {
-	switch p {
-	case SignedOut:
-		return "signed out"
-	case SigningIn:
-		return "signing in"
-	case SignedIn:
-		return "signed in"
-	case SigningOut:
-		return "signing out"
-	}
-	return fmt.Sprintf("Phase(%d)", int(p))
-}
-
 // busy reports whether a sign-in or sign-out is under way, when the
 // sign-in/sign-out item is disabled so one click cannot start two flows.
-func (p Phase) busy() bool { return p == SigningIn || p == SigningOut }
+func busy(p app.Phase) bool { return p == app.SigningIn || p == app.SigningOut }
 
 // State is one snapshot of everything the tray shows. The menu is drawn from
 // it as a whole, so it is a plain comparable value.
 type State struct {
 	WindowVisible bool
 	DisplayName   string // the service's display name
-	Phase         Phase
+	Phase         app.Phase
 	Account       string
 	Problem       string // last error, shown in the menu and tooltip; "" if none
 
@@ -101,14 +77,14 @@ func serviceName(s State, fallback string) string {
 // tooltip starts with it too.
 func statusLine(s State, name string) string {
 	switch s.Phase {
-	case SignedIn:
+	case app.SignedIn:
 		if s.Account == "" {
 			return fmt.Sprintf("Signed in to %s", name)
 		}
 		return fmt.Sprintf("Signed in to %s as %s", name, s.Account)
-	case SigningIn:
+	case app.SigningIn:
 		return fmt.Sprintf("Signing in to %s…", name)
-	case SigningOut:
+	case app.SigningOut:
 		return "Signing out…"
 	default:
 		return fmt.Sprintf("Not signed in to %s", name)
@@ -118,7 +94,7 @@ func statusLine(s State, name string) string {
 // signLabel is the label of the one sign-in or sign-out item: whichever
 // applies to the phase (a sign-out in progress still reads "Sign out").
 func signLabel(s State, name string) string {
-	if s.Phase == SignedIn || s.Phase == SigningOut {
+	if s.Phase == app.SignedIn || s.Phase == app.SigningOut {
 		return fmt.Sprintf("Sign out of %s", name)
 	}
 	return fmt.Sprintf("Sign in to %s…", name)
@@ -171,7 +147,7 @@ func menuEntries(s State, fallbackName string) []entry {
 	if w := oneLine(s.KeyringWarning); w != "" {
 		es = append(es, entry{kind: kindItem, label: shorten(w)})
 	}
-	es = append(es, entry{kind: kindItem, label: signLabel(s, name), enabled: !s.Phase.busy(), action: actSignInOut})
+	es = append(es, entry{kind: kindItem, label: signLabel(s, name), enabled: !busy(s.Phase), action: actSignInOut})
 	if s.StartAtLoginSupported {
 		es = append(es, entry{kind: kindCheckbox, label: "Start at login", enabled: true, checked: s.StartAtLogin, action: actStartAtLogin})
 	}
@@ -201,9 +177,9 @@ func perform(a Actions, act action, s State) {
 		a.ToggleWindow()
 	case actSignInOut:
 		switch s.Phase {
-		case SignedOut:
+		case app.SignedOut:
 			a.SignIn()
-		case SignedIn:
+		case app.SignedIn:
 			a.SignOut()
 		}
 	case actStartAtLogin:

@@ -1,6 +1,7 @@
 package tray
 
 import (
+	"github.com/embeddable-tray/embeddable-tray/app"
 	"strings"
 	"testing"
 
@@ -13,11 +14,11 @@ func TestStatusLine(t *testing.T) {
 		s    State
 		want string
 	}{
-		{"signed out", State{Phase: SignedOut}, "Not signed in to Acme CRM"},
-		{"signing in", State{Phase: SigningIn}, "Signing in to Acme CRM…"},
-		{"signed in", State{Phase: SignedIn, Account: "ann@example.com"}, "Signed in to Acme CRM as ann@example.com"},
-		{"signed in, no account", State{Phase: SignedIn}, "Signed in to Acme CRM"},
-		{"signing out", State{Phase: SigningOut, Account: "ann@example.com"}, "Signing out…"},
+		{"signed out", State{Phase: app.SignedOut}, "Not signed in to Acme CRM"},
+		{"signing in", State{Phase: app.SigningIn}, "Signing in to Acme CRM…"},
+		{"signed in", State{Phase: app.SignedIn, Account: "ann@example.com"}, "Signed in to Acme CRM as ann@example.com"},
+		{"signed in, no account", State{Phase: app.SignedIn}, "Signed in to Acme CRM"},
+		{"signing out", State{Phase: app.SigningOut, Account: "ann@example.com"}, "Signing out…"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -28,13 +29,13 @@ func TestStatusLine(t *testing.T) {
 
 func TestSignLabel(t *testing.T) {
 	tests := []struct {
-		phase Phase
+		phase app.Phase
 		want  string
 	}{
-		{SignedOut, "Sign in to Acme CRM…"},
-		{SigningIn, "Sign in to Acme CRM…"},
-		{SignedIn, "Sign out of Acme CRM"},
-		{SigningOut, "Sign out of Acme CRM"},
+		{app.SignedOut, "Sign in to Acme CRM…"},
+		{app.SigningIn, "Sign in to Acme CRM…"},
+		{app.SignedIn, "Sign out of Acme CRM"},
+		{app.SigningOut, "Sign out of Acme CRM"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.phase.String(), func(t *testing.T) {
@@ -62,12 +63,12 @@ func TestTooltip(t *testing.T) {
 		s    State
 		want string
 	}{
-		{"status only", State{Phase: SignedOut}, "Not signed in to Acme CRM"},
-		{"with problem", State{Phase: SignedOut, Problem: "sign-in failed:\n  access_denied"},
+		{"status only", State{Phase: app.SignedOut}, "Not signed in to Acme CRM"},
+		{"with problem", State{Phase: app.SignedOut, Problem: "sign-in failed:\n  access_denied"},
 			"Not signed in to Acme CRM\nsign-in failed: access_denied"},
-		{"with keyring warning", State{Phase: SignedIn, Account: "a@b.c", KeyringWarning: "Sign-in will not be remembered (no keyring)"},
+		{"with keyring warning", State{Phase: app.SignedIn, Account: "a@b.c", KeyringWarning: "Sign-in will not be remembered (no keyring)"},
 			"Signed in to Acme CRM as a@b.c\nSign-in will not be remembered (no keyring)"},
-		{"both", State{Phase: SignedOut, Problem: "p", KeyringWarning: "k"}, "Not signed in to Acme CRM\np\nk"},
+		{"both", State{Phase: app.SignedOut, Problem: "p", KeyringWarning: "k"}, "Not signed in to Acme CRM\np\nk"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -112,7 +113,7 @@ func TestMenuEntries(t *testing.T) {
 	}{
 		{
 			name: "signed out, window hidden, no autostart",
-			s:    State{DisplayName: "Acme CRM", Phase: SignedOut},
+			s:    State{DisplayName: "Acme CRM", Phase: app.SignedOut},
 			want: []line{
 				{"Show window", true, false, actToggleWindow},
 				{"Not signed in to Acme CRM", false, false, actNone},
@@ -123,7 +124,7 @@ func TestMenuEntries(t *testing.T) {
 		},
 		{
 			name: "signed in, window visible, start at login on",
-			s: State{DisplayName: "Acme CRM", Phase: SignedIn, Account: "ann@example.com", WindowVisible: true,
+			s: State{DisplayName: "Acme CRM", Phase: app.SignedIn, Account: "ann@example.com", WindowVisible: true,
 				StartAtLoginSupported: true, StartAtLogin: true},
 			want: []line{
 				{"Hide window", true, false, actToggleWindow},
@@ -136,7 +137,7 @@ func TestMenuEntries(t *testing.T) {
 		},
 		{
 			name: "signing in disables the sign-in item",
-			s:    State{DisplayName: "Acme CRM", Phase: SigningIn, StartAtLoginSupported: true},
+			s:    State{DisplayName: "Acme CRM", Phase: app.SigningIn, StartAtLoginSupported: true},
 			want: []line{
 				{"Show window", true, false, actToggleWindow},
 				{"Signing in to Acme CRM…", false, false, actNone},
@@ -148,7 +149,7 @@ func TestMenuEntries(t *testing.T) {
 		},
 		{
 			name: "signing out disables the sign-out item",
-			s:    State{DisplayName: "Acme CRM", Phase: SigningOut},
+			s:    State{DisplayName: "Acme CRM", Phase: app.SigningOut},
 			want: []line{
 				{"Show window", true, false, actToggleWindow},
 				{"Signing out…", false, false, actNone},
@@ -159,7 +160,7 @@ func TestMenuEntries(t *testing.T) {
 		},
 		{
 			name: "problem and keyring warning are information lines",
-			s: State{DisplayName: "Acme CRM", Phase: SignedOut, Problem: "Sign-in failed: access_denied",
+			s: State{DisplayName: "Acme CRM", Phase: app.SignedOut, Problem: "Sign-in failed: access_denied",
 				KeyringWarning: "Sign-in will not be remembered (no keyring)"},
 			want: []line{
 				{"Show window", true, false, actToggleWindow},
@@ -202,10 +203,10 @@ func TestPerform(t *testing.T) {
 		want []string
 	}{
 		{"toggle", actToggleWindow, State{}, []string{"toggle"}},
-		{"sign in when signed out", actSignInOut, State{Phase: SignedOut}, []string{"sign in"}},
-		{"sign out when signed in", actSignInOut, State{Phase: SignedIn}, []string{"sign out"}},
-		{"nothing while signing in", actSignInOut, State{Phase: SigningIn}, nil},
-		{"nothing while signing out", actSignInOut, State{Phase: SigningOut}, nil},
+		{"sign in when signed out", actSignInOut, State{Phase: app.SignedOut}, []string{"sign in"}},
+		{"sign out when signed in", actSignInOut, State{Phase: app.SignedIn}, []string{"sign out"}},
+		{"nothing while signing in", actSignInOut, State{Phase: app.SigningIn}, nil},
+		{"nothing while signing out", actSignInOut, State{Phase: app.SigningOut}, nil},
 		{"start at login turns on", actStartAtLogin, State{StartAtLogin: false}, []string{"start at login on"}},
 		{"start at login turns off", actStartAtLogin, State{StartAtLogin: true}, []string{"start at login off"}},
 		{"quit", actQuit, State{}, []string{"quit"}},

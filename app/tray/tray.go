@@ -9,6 +9,7 @@ package tray
 
 import (
 	"context"
+	"github.com/embeddable-tray/embeddable-tray/app"
 	"log/slog"
 	"sync"
 
@@ -165,7 +166,7 @@ func (t *Tray) draw(s State, prev *State) items {
 		}
 	}
 	systray.SetTooltip(tooltip(s, serviceName(s, t.title)))
-	if prev == nil || (prev.Phase == SignedIn) != (s.Phase == SignedIn) {
+	if prev == nil || (prev.Phase == app.SignedIn) != (s.Phase == app.SignedIn) {
 		systray.SetIcon(t.icon(s))
 	}
 	t.log.Debug("tray menu drawn", "phase", s.Phase, "window_visible", s.WindowVisible)
@@ -173,7 +174,7 @@ func (t *Tray) draw(s State, prev *State) items {
 }
 
 func (t *Tray) icon(s State) []byte {
-	if s.Phase == SignedIn {
+	if s.Phase == app.SignedIn {
 		return t.icons.SignedIn
 	}
 	return t.icons.SignedOut
