@@ -52,6 +52,7 @@ type flags struct {
 	configPath string
 	widgetURL  string
 	debug      bool
+	hidden     bool
 	version    bool
 	numbers    []string // from tel: and callto: arguments
 }
@@ -63,6 +64,7 @@ func parseFlags(args []string, stderr io.Writer) (flags, error) {
 	fs.StringVar(&f.configPath, "config", "", "read the configuration from `PATH` (default: "+defaultConfigPathForHelp()+")")
 	fs.StringVar(&f.widgetURL, "widget-url", "", "load the widget from `URL` instead of the configured one")
 	fs.BoolVar(&f.debug, "debug", false, "log debug messages and enable the web inspector")
+	fs.BoolVar(&f.hidden, "hidden", false, "start in the tray with the window hidden (used by Start at login)")
 	fs.BoolVar(&f.version, "version", false, "print the version and exit")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), `Usage: %s [flags] [tel:NUMBER | callto:NUMBER]
@@ -178,7 +180,9 @@ func serve(cfg config.Config, f flags, primary *instance.Primary, log *slog.Logg
 	}
 	defer svc.close()
 
-	ui, err := webview.New(webview.Options{Title: "Embeddable Tray", Width: 300, Height: 560, Resizable: true, Debug: f.debug})
+	// Hidden only where the tray can bring the window back.
+	hidden := f.hidden && tray.Available()
+	ui, err := webview.New(webview.Options{Title: "Embeddable Tray", Width: 300, Height: 560, Resizable: true, Debug: f.debug, Hidden: hidden})
 	if err != nil {
 		return err
 	}
@@ -332,5 +336,5 @@ func (m windowMaker) Quit() { m.ui.Quit() }
 type startAtLogin struct{}
 
 func (startAtLogin) Enabled() (bool, error)  { return autostart.Enabled() }
-func (startAtLogin) Enable(exe string) error { return autostart.Enable(exe) }
+func (startAtLogin) Enable(exe string) error { return autostart.Enable(exe, "--hidden") }
 func (startAtLogin) Disable() error          { return autostart.Disable() }

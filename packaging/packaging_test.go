@@ -90,7 +90,7 @@ func TestManPageDocumentsEveryFlag(t *testing.T) {
 	b, err := os.ReadFile("linux/embeddable-tray.1")
 	require.NoError(t, err)
 	page := string(b)
-	for _, flag := range []string{`\-\-config`, `\-\-widget\-url`, `\-\-version`, `\-\-help`, `\-\-debug`, "tel:", "callto:"} {
+	for _, flag := range []string{`\-\-config`, `\-\-widget\-url`, `\-\-version`, `\-\-help`, `\-\-debug`, `\-\-hidden`, "tel:", "callto:"} {
 		assert.Contains(t, page, flag)
 	}
 	if _, err := exec.LookPath("groff"); err == nil {
