@@ -49,7 +49,7 @@ func main() {
 	flag.IntVar(&o.n, "n", 10000, "requests of the round-trip run")
 	flag.DurationVar(&o.idle, "idle", 5*time.Second, "how long the widget idles before memory is read")
 	flag.BoolVar(&o.goBench, "gobench", true, "run go test -bench for the bridge and contacts")
-	flag.BoolVar(&o.experiments, "experiments", false, "also measure the app with each start-up/WebKit variant (see PERFORMANCE.md)")
+	flag.BoolVar(&o.experiments, "experiments", false, "also measure the app with each start-up/WebKit variant (see README.md, Performance)")
 	flag.Parse()
 	if err := run(o, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
