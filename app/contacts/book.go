@@ -105,17 +105,9 @@ func (b *Book) HandleSearch(ctx context.Context, body json.RawMessage) (any, err
 	if err := decodeBody(body, &req); err != nil {
 		return nil, err
 	}
-	ctx, cancel := context.WithTimeout(ctx, lookupTimeout)
-	defer cancel()
-	if err := b.fresh(ctx); err != nil {
-		return nil, err
-	}
-	b.mu.RLock()
-	defer b.mu.RUnlock()
-	if b.st == nil {
-		return nil, errCleared
-	}
-	return &SearchResponse{Data: b.st.search(req.SearchString, b.cfg.PageSize)}, nil
+	return b.lookup(ctx, func(st *state) any {
+		return &SearchResponse{Data: st.search(req.SearchString, b.cfg.PageSize)}
+	})
 }
 
 // HandleMatch answers contactMatchPath: body {phoneNumbers}. Each number is normalized to
@@ -127,6 +119,15 @@ func (b *Book) HandleMatch(ctx context.Context, body json.RawMessage) (any, erro
 	if err := decodeBody(body, &req); err != nil {
 		return nil, err
 	}
+	return b.lookup(ctx, func(st *state) any {
+		return &MatchResponse{Data: st.match(req.PhoneNumbers, b.cfg.Region)}
+	})
+}
+
+// lookup answers a search or match from the index: it syncs first when the index is
+// missing or stale (within lookupTimeout), then runs answer on the state under the read
+// lock, so a Clear meanwhile yields errCleared and never an answer from dropped data.
+func (b *Book) lookup(ctx context.Context, answer func(*state) any) (any, error) {
 	ctx, cancel := context.WithTimeout(ctx, lookupTimeout)
 	defer cancel()
 	if err := b.fresh(ctx); err != nil {
@@ -137,7 +138,7 @@ func (b *Book) HandleMatch(ctx context.Context, body json.RawMessage) (any, erro
 	if b.st == nil {
 		return nil, errCleared
 	}
-	return &MatchResponse{Data: b.st.match(req.PhoneNumbers, b.cfg.Region)}, nil
+	return answer(b.st), nil
 }
 
 func (s *state) match(numbers []string, region string) map[string][]Contact {
