@@ -22,6 +22,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/embeddable-tray/embeddable-tray/app/config"
 	"github.com/embeddable-tray/embeddable-tray/e2e/apptest"
 )
 
@@ -32,7 +33,7 @@ func TestContactsOnlyWhileSignedIn(t *testing.T) {
 		"ann": vcard("ann", "Ann Example", "+1 201 555 0123", "Example Inc"),
 		"bob": vcard("bob", "Bob Sample", "+1 201 555 0124", "Sample LLC"),
 	})
-	cfg.Service.Contacts = &apptest.Contacts{CardDAVURL: book, Region: "US"}
+	cfg.Service.Contacts = &config.Contacts{CardDAVURL: book, Region: "US"}
 	apptest.Launch(t, cfg)
 	registration(ctx, t, w, 0)
 

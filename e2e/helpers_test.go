@@ -16,6 +16,8 @@ import (
 	"github.com/oauth2-proxy/mockoidc"
 	"github.com/stretchr/testify/require"
 
+	"github.com/embeddable-tray/embeddable-tray/app/config"
+	"github.com/embeddable-tray/embeddable-tray/bridge"
 	"github.com/embeddable-tray/embeddable-tray/e2e/apptest"
 	"github.com/embeddable-tray/embeddable-tray/e2e/standin"
 	"github.com/embeddable-tray/embeddable-tray/internal/desktoptest"
@@ -32,7 +34,7 @@ const testTimeout = 90 * time.Second
 
 // setup checks the session, starts a stand-in widget and returns a config that points the app
 // at it with a service name of its own (the keyring is shared by the whole session).
-func setup(t *testing.T) (context.Context, *standin.Widget, apptest.Config) {
+func setup(t *testing.T) (context.Context, *standin.Widget, config.Config) {
 	t.Helper()
 	apptest.RequireSession(t)
 	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
@@ -47,29 +49,15 @@ func serviceName(t *testing.T) string {
 	return fmt.Sprintf("E2E%s%06d", nonAlnum.ReplaceAllString(t.Name(), ""), rand.IntN(1000000))
 }
 
-// service is the registration message's service object.
-type service struct {
-	Name              string `json:"name"`
-	DisplayName       string `json:"displayName"`
-	Info              string `json:"info"`
-	AuthorizationPath string `json:"authorizationPath"`
-	AuthorizedTitle   string `json:"authorizedTitle"`
-	UnauthorizedTitle string `json:"unauthorizedTitle"`
-	Authorized        bool   `json:"authorized"`
-	AuthorizedAccount string `json:"authorizedAccount"`
-	AuthorizationLogo string `json:"authorizationLogo"`
-	ShowAuthRedDot    bool   `json:"showAuthRedDot"`
-}
-
-// registration waits for the first registration newer than seq and decodes it; raw keeps the
-// service object's fields as sent.
-func registration(ctx context.Context, t *testing.T, w *standin.Widget, seq int) (standin.Report, service, map[string]json.RawMessage) {
+// registration waits for the first registration newer than seq and decodes its service with
+// bridge's own type; raw keeps the service object's fields as sent, for checking which are there.
+func registration(ctx context.Context, t *testing.T, w *standin.Widget, seq int) (standin.Report, bridge.Service, map[string]json.RawMessage) {
 	t.Helper()
-	r, err := w.WaitFor(ctx, standin.After(seq, standin.IsMessage("rc-adapter-register-third-party-service")))
+	r, err := w.WaitFor(ctx, standin.After(seq, standin.IsMessage(bridge.TypeRegisterService)))
 	require.NoError(t, err)
 	var raw map[string]json.RawMessage
 	require.True(t, r.Field("service", &raw), "registration without service: %s", r.Message)
-	var s service
+	var s bridge.Service
 	require.True(t, r.Field("service", &s))
 	return r, s, raw
 }
@@ -80,7 +68,7 @@ func authStatus(ctx context.Context, t *testing.T, w *standin.Widget, seq int, a
 	t.Helper()
 	r, err := w.WaitFor(ctx, standin.After(seq, func(r standin.Report) bool {
 		var on bool
-		return standin.IsMessage("rc-adapter-update-authorization-status")(r) && r.Field("authorized", &on) && on == authorized
+		return standin.IsMessage(bridge.TypeUpdateAuthorization)(r) && r.Field("authorized", &on) && on == authorized
 	}))
 	require.NoError(t, err, "widget did not get authorized=%v", authorized)
 	var account string
@@ -125,12 +113,12 @@ func (d *desktop) click(ctx context.Context, t *testing.T, bus, prefix string) {
 }
 
 // startOIDC runs mockoidc on loopback and points cfg's service at it.
-func startOIDC(t *testing.T, cfg *apptest.Config) *mockoidc.MockOIDC {
+func startOIDC(t *testing.T, cfg *config.Config) *mockoidc.MockOIDC {
 	t.Helper()
 	m, err := mockoidc.Run()
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = m.Shutdown() })
-	cfg.Service.OAuth = &apptest.OAuth{
+	cfg.Service.OAuth = &config.OAuth{
 		Issuer:       m.Issuer(),
 		AuthorizeURL: m.AuthorizationEndpoint(),
 		TokenURL:     m.TokenEndpoint(),

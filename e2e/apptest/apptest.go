@@ -10,74 +10,27 @@ package apptest
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/embeddable-tray/embeddable-tray/app/config"
+	"github.com/embeddable-tray/embeddable-tray/e2e/appenv"
 	"github.com/embeddable-tray/embeddable-tray/e2e/standin"
 )
 
-// Config is the app's JSON config file (see app/config), spelled out here so the tests state
-// exactly what they hand the binary.
-type Config struct {
-	Widget  Widget  `json:"widget"`
-	Service Service `json:"service"`
-}
-
-// Widget is where the app loads the widget from, with the query parameters it adds.
-type Widget struct {
-	URL    string            `json:"url"`
-	Params map[string]string `json:"params,omitempty"`
-}
-
-// Service is the third-party service the app registers in the widget.
-type Service struct {
-	Name              string    `json:"name"`
-	DisplayName       string    `json:"displayName,omitempty"`
-	Info              string    `json:"info,omitempty"`
-	AuthorizedTitle   string    `json:"authorizedTitle,omitempty"`
-	UnauthorizedTitle string    `json:"unauthorizedTitle,omitempty"`
-	AuthorizationLogo string    `json:"authorizationLogo,omitempty"`
-	ShowAuthRedDot    bool      `json:"showAuthRedDot,omitempty"`
-	SignIn            string    `json:"signIn,omitempty"`
-	SignInTimeout     string    `json:"signInTimeout,omitempty"`
-	OAuth             *OAuth    `json:"oauth,omitempty"` // nil: the app's built-in demo provider
-	Contacts          *Contacts `json:"contacts,omitempty"`
-}
-
-// OAuth is the CRM's OAuth 2.0 provider.
-type OAuth struct {
-	Issuer       string   `json:"issuer,omitempty"`
-	AuthorizeURL string   `json:"authorizeUrl,omitempty"`
-	TokenURL     string   `json:"tokenUrl,omitempty"`
-	UserinfoURL  string   `json:"userinfoUrl,omitempty"`
-	RevokeURL    string   `json:"revokeUrl,omitempty"`
-	ClientID     string   `json:"clientId"`
-	ClientSecret string   `json:"clientSecret,omitempty"`
-	Scopes       []string `json:"scopes,omitempty"`
-}
-
-// Contacts is the CRM's CardDAV address book.
-type Contacts struct {
-	CardDAVURL string `json:"carddavUrl"`
-	Auth       string `json:"auth,omitempty"`
-	Region     string `json:"region,omitempty"`
-}
-
 // NewConfig points the app at the stand-in widget and registers a service with every field of
 // the seed document. name must be unique per test: the keyring is shared by the whole session.
-func NewConfig(w *standin.Widget, name string) Config {
-	return Config{
-		Widget: Widget{URL: w.URL(), Params: map[string]string{"clientId": "e2e-client", "redirectUri": w.RedirectURL()}},
-		Service: Service{
+func NewConfig(w *standin.Widget, name string) config.Config {
+	return config.Config{
+		Widget: config.Widget{URL: w.URL(), Params: map[string]string{"clientId": "e2e-client", "redirectUri": w.RedirectURL()}},
+		Service: config.Service{
 			Name:              name,
 			DisplayName:       "Test CRM",
 			Info:              "Contacts and call logging from Test CRM",
@@ -86,66 +39,30 @@ func NewConfig(w *standin.Widget, name string) Config {
 			AuthorizationLogo: "https://example.com/logo.png",
 			ShowAuthRedDot:    true,
 			SignIn:            "window",
-			SignInTimeout:     "2m",
+			SignInTimeout:     config.Duration(2 * time.Minute),
 		},
 	}
 }
 
 // Env is the per-app directories. Restart and Again reuse it.
-type Env struct {
-	Root, Home, ConfigHome, DataHome, CacheHome, RuntimeDir string
-}
+type Env = appenv.Dirs
 
-// NewEnv makes fresh directories under a short temporary root (the single-instance socket lives
-// in RuntimeDir, and a Unix socket path must stay under 108 bytes) removed when the test ends.
+// NewEnv makes fresh directories (see appenv.New), removed when the test ends.
 func NewEnv(t testing.TB) Env {
 	t.Helper()
-	root, err := os.MkdirTemp("", "et-")
+	e, err := appenv.New("et-")
 	if err != nil {
 		t.Fatalf("apptest: %v", err)
 	}
-	t.Cleanup(func() { _ = os.RemoveAll(root) })
-	e := Env{
-		Root:       root,
-		Home:       filepath.Join(root, "home"),
-		ConfigHome: filepath.Join(root, "config"),
-		DataHome:   filepath.Join(root, "data"),
-		CacheHome:  filepath.Join(root, "cache"),
-		RuntimeDir: filepath.Join(root, "run"),
-	}
-	for _, d := range []string{e.Home, e.ConfigHome, e.DataHome, e.CacheHome, e.RuntimeDir} {
-		if err := os.MkdirAll(d, 0o700); err != nil {
-			t.Fatalf("apptest: %v", err)
-		}
-	}
+	t.Cleanup(func() { _ = os.RemoveAll(e.Root) })
 	return e
-}
-
-// environ is the process environment with the directories replaced; DISPLAY, the session bus,
-// PATH and the rest are inherited.
-func (e Env) environ() []string {
-	set := map[string]string{
-		"HOME": e.Home, "XDG_CONFIG_HOME": e.ConfigHome, "XDG_DATA_HOME": e.DataHome,
-		"XDG_CACHE_HOME": e.CacheHome, "XDG_RUNTIME_DIR": e.RuntimeDir,
-	}
-	var env []string
-	for _, kv := range os.Environ() {
-		k, _, _ := strings.Cut(kv, "=")
-		if _, ok := set[k]; !ok {
-			env = append(env, kv)
-		}
-	}
-	for k, v := range set {
-		env = append(env, k+"="+v)
-	}
-	return env
 }
 
 // App is one running process of the binary.
 type App struct {
 	t      testing.TB
 	env    Env
-	cfg    Config
+	cfg    config.Config
 	config string // path of the config file
 	cmd    *exec.Cmd
 	done   chan struct{} // closed when the process has exited
@@ -158,26 +75,22 @@ type App struct {
 
 // Launch starts the binary with cfg, fresh directories and args (after --config). It stops the
 // app when the test ends and, if the test failed, logs what the app wrote to stderr.
-func Launch(t testing.TB, cfg Config, args ...string) *App {
+func Launch(t testing.TB, cfg config.Config, args ...string) *App {
 	t.Helper()
 	return LaunchEnv(t, NewEnv(t), cfg, args...)
 }
 
 // LaunchEnv is Launch in the given directories.
-func LaunchEnv(t testing.TB, env Env, cfg Config, args ...string) *App {
+func LaunchEnv(t testing.TB, env Env, cfg config.Config, args ...string) *App {
 	t.Helper()
 	bin := Binary(t)
-	data, err := json.MarshalIndent(cfg, "", "  ")
+	path, err := env.WriteConfig(cfg)
 	if err != nil {
-		t.Fatalf("apptest: config: %v", err)
-	}
-	path := filepath.Join(env.Root, "config.json")
-	if err := os.WriteFile(path, data, 0o600); err != nil {
 		t.Fatalf("apptest: %v", err)
 	}
 	a := &App{t: t, env: env, cfg: cfg, config: path, done: make(chan struct{}), changed: make(chan struct{})}
 	a.cmd = exec.Command(bin, append([]string{"--config", path, "--debug"}, args...)...)
-	a.cmd.Env = env.environ()
+	a.cmd.Env = env.Environ()
 	a.cmd.Dir = env.Home
 	a.cmd.Stdout = a.writer()
 	a.cmd.Stderr = a.writer()
@@ -218,7 +131,7 @@ func (a *App) writer() logWriter { return logWriter{a} }
 func (a *App) Env() Env { return a.env }
 
 // Config is what the app was started with.
-func (a *App) Config() Config { return a.cfg }
+func (a *App) Config() config.Config { return a.cfg }
 
 // PID is the process id.
 func (a *App) PID() int { return a.cmd.Process.Pid }

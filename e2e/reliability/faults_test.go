@@ -10,6 +10,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/embeddable-tray/embeddable-tray/app/config"
+	"github.com/embeddable-tray/embeddable-tray/bridge"
 	"github.com/embeddable-tray/embeddable-tray/e2e/apptest"
 	"github.com/embeddable-tray/embeddable-tray/e2e/standin"
 )
@@ -20,14 +22,7 @@ import (
 func TestKillDuringSignIn(t *testing.T) {
 	apptest.RequireSession(t)
 	requireKeyring(t)
-	ctx := timeout(t, 90*time.Second)
-	w := standin.Start(t)
-	provider, hits := hangingProvider(t)
-	cfg := apptest.NewConfig(w, serviceName(t))
-	cfg.Service.OAuth = &apptest.OAuth{AuthorizeURL: provider.URL + "/authorize", TokenURL: provider.URL + "/token", ClientID: "reliability"}
-	a := apptest.Launch(t, cfg)
-	_, err := w.WaitFor(ctx, standin.IsMessage("rc-adapter-register-third-party-service"))
-	require.NoError(t, err)
+	ctx, w, a, cfg, hits := startAtHangingProvider(t)
 
 	require.NoError(t, w.ClickAuthorize(ctx))
 	select {
@@ -42,7 +37,7 @@ func TestKillDuringSignIn(t *testing.T) {
 
 	seq := w.Seq()
 	b := apptest.LaunchEnv(t, a.Env(), cfg)
-	r, err := w.WaitFor(ctx, standin.After(seq, standin.IsMessage("rc-adapter-register-third-party-service")))
+	r, err := w.WaitFor(ctx, standin.After(seq, standin.IsMessage(bridge.TypeRegisterService)))
 	require.NoError(t, err)
 	var svc struct {
 		Authorized        bool   `json:"authorized"`
@@ -71,24 +66,23 @@ func TestProviderDownOrSlow(t *testing.T) {
 	const margin = 4 * time.Second
 	tests := []struct {
 		name    string
-		oauth   func(t *testing.T) *apptest.OAuth
+		oauth   func(t *testing.T) *config.OAuth
 		wantErr []string // the log's error says one of these
 		defect  string   // a known defect: the case is skipped saying so
 	}{
-		{"authorize endpoint refuses connections", func(t *testing.T) *apptest.OAuth {
-			u := refusedURL(t)
-			return &apptest.OAuth{AuthorizeURL: u + "/authorize", TokenURL: u + "/token", ClientID: "reliability"}
+		{"authorize endpoint refuses connections", func(t *testing.T) *config.OAuth {
+			return oauthAt(refusedURL(t))
 		}, []string{"no answer from the provider within 3s"}, ""},
-		{"authorize endpoint never answers", func(t *testing.T) *apptest.OAuth {
+		{"authorize endpoint never answers", func(t *testing.T) *config.OAuth {
 			srv, _ := hangingProvider(t)
-			return &apptest.OAuth{AuthorizeURL: srv.URL + "/authorize", TokenURL: srv.URL + "/token", ClientID: "reliability"}
+			return oauthAt(srv.URL)
 		}, []string{"no answer from the provider within 3s"}, ""},
-		{"discovery refuses connections", func(t *testing.T) *apptest.OAuth {
-			return &apptest.OAuth{Issuer: refusedURL(t), ClientID: "reliability"}
+		{"discovery refuses connections", func(t *testing.T) *config.OAuth {
+			return &config.OAuth{Issuer: refusedURL(t), ClientID: "reliability"}
 		}, []string{"cannot reach"}, ""},
-		{"discovery never answers", func(t *testing.T) *apptest.OAuth {
+		{"discovery never answers", func(t *testing.T) *config.OAuth {
 			srv, _ := hangingProvider(t)
-			return &apptest.OAuth{Issuer: srv.URL, ClientID: "reliability"}
+			return &config.OAuth{Issuer: srv.URL, ClientID: "reliability"}
 		}, []string{"cannot reach", "within"}, ""},
 	}
 	for _, tt := range tests {
@@ -99,10 +93,10 @@ func TestProviderDownOrSlow(t *testing.T) {
 			ctx := timeout(t, 90*time.Second)
 			w := standin.Start(t)
 			cfg := apptest.NewConfig(w, serviceName(t))
-			cfg.Service.SignInTimeout = signInTimeout.String()
+			cfg.Service.SignInTimeout = config.Duration(signInTimeout)
 			cfg.Service.OAuth = tt.oauth(t)
 			a := apptest.Launch(t, cfg)
-			_, err := w.WaitFor(ctx, standin.IsMessage("rc-adapter-register-third-party-service"))
+			_, err := w.WaitFor(ctx, standin.IsMessage(bridge.TypeRegisterService))
 			require.NoError(t, err)
 
 			clicked := time.Now()
@@ -129,7 +123,7 @@ func TestProviderDownOrSlow(t *testing.T) {
 			}
 			for _, r := range w.Reports() {
 				var on bool
-				if standin.IsMessage("rc-adapter-update-authorization-status")(r) && r.Field("authorized", &on) {
+				if standin.IsMessage(bridge.TypeUpdateAuthorization)(r) && r.Field("authorized", &on) {
 					assert.False(t, on, "a failed sign-in must not authorize the widget")
 				}
 			}
@@ -143,14 +137,7 @@ func TestProviderDownOrSlow(t *testing.T) {
 // registered again and its requests are answered.
 func TestReloadWithRequestPending(t *testing.T) {
 	apptest.RequireSession(t)
-	ctx := timeout(t, 90*time.Second)
-	w := standin.Start(t)
-	provider, hits := hangingProvider(t)
-	cfg := apptest.NewConfig(w, serviceName(t))
-	cfg.Service.OAuth = &apptest.OAuth{AuthorizeURL: provider.URL + "/authorize", TokenURL: provider.URL + "/token", ClientID: "reliability"}
-	a := apptest.Launch(t, cfg)
-	_, err := w.WaitFor(ctx, standin.IsMessage("rc-adapter-register-third-party-service"))
-	require.NoError(t, err)
+	ctx, w, a, _, hits := startAtHangingProvider(t)
 
 	// The slow request: /authorize waits up to 2.5 s for the sign-in before answering.
 	pendingCtx, cancelPending := context.WithCancel(ctx)
@@ -171,7 +158,7 @@ func TestReloadWithRequestPending(t *testing.T) {
 	require.NoError(t, a.WaitLog(ctx, "cancelled_requests=1"), "the reload cancels the pending request")
 
 	// The new page works: it is registered again and gets answers.
-	_, err = w.WaitFor(ctx, standin.After(seq, standin.IsMessage("rc-adapter-register-third-party-service")))
+	_, err = w.WaitFor(ctx, standin.After(seq, standin.IsMessage(bridge.TypeRegisterService)))
 	require.NoError(t, err)
 	resp, err := w.Request(ctx, "/reliability/unknown", nil)
 	require.NoError(t, err)
@@ -187,6 +174,26 @@ func TestReloadWithRequestPending(t *testing.T) {
 		}
 	}
 	assert.Zero(t, logCount(a, "level=ERROR"), "no errors logged")
+}
+
+// startAtHangingProvider starts a stand-in widget and the app with a service whose provider
+// never answers (hits receives the paths it is asked for), and waits for the registration.
+func startAtHangingProvider(t *testing.T) (ctx context.Context, w *standin.Widget, a *apptest.App, cfg config.Config, hits <-chan string) {
+	t.Helper()
+	ctx = timeout(t, 90*time.Second)
+	w = standin.Start(t)
+	provider, hits := hangingProvider(t)
+	cfg = apptest.NewConfig(w, serviceName(t))
+	cfg.Service.OAuth = oauthAt(provider.URL)
+	a = apptest.Launch(t, cfg)
+	_, err := w.WaitFor(ctx, standin.IsMessage(bridge.TypeRegisterService))
+	require.NoError(t, err)
+	return ctx, w, a, cfg, hits
+}
+
+// oauthAt is a provider with its authorize and token endpoints at base.
+func oauthAt(base string) *config.OAuth {
+	return &config.OAuth{AuthorizeURL: base + "/authorize", TokenURL: base + "/token", ClientID: "reliability"}
 }
 
 func lineWith(log, substr string) string {

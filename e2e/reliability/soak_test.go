@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/embeddable-tray/embeddable-tray/app/config"
 	"github.com/embeddable-tray/embeddable-tray/bench/loadpage"
 	"github.com/embeddable-tray/embeddable-tray/bench/procmem"
 	"github.com/embeddable-tray/embeddable-tray/e2e/apptest"
@@ -40,10 +41,10 @@ func TestSoak(t *testing.T) {
 	t.Cleanup(lp.Close)
 
 	_, mark := lp.Marks()
-	a := apptest.Launch(t, apptest.Config{
-		Widget:  apptest.Widget{URL: lp.GatedURL(loadpage.ModeSoak, soakRequests)},
-		Service: apptest.Service{Name: serviceName(t), DisplayName: "Soak CRM"},
-	})
+	cfg := config.Default() // the fields not set here as the app's defaults
+	cfg.Widget = config.Widget{URL: lp.GatedURL(loadpage.ModeSoak, soakRequests)}
+	cfg.Service.Name, cfg.Service.DisplayName = serviceName(t), "Soak CRM"
+	a := apptest.Launch(t, cfg)
 	_, err = lp.WaitReady(ctx, 0)
 	require.NoError(t, err)
 	require.NoError(t, a.WaitLog(ctx, "registered the service"))
