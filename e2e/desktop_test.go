@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/embeddable-tray/embeddable-tray/bridge"
 	"github.com/embeddable-tray/embeddable-tray/e2e/apptest"
 	"github.com/embeddable-tray/embeddable-tray/e2e/standin"
 	"github.com/embeddable-tray/embeddable-tray/internal/desktoptest"
@@ -22,13 +23,13 @@ func TestTelLinkGoesToRunningApp(t *testing.T) {
 	ctx, w, cfg := setup(t)
 	a := apptest.Launch(t, cfg)
 	ready, err := w.WaitFor(ctx, standin.All(standin.IsKind(standin.KindSent), func(r standin.Report) bool {
-		return r.Type == "rc-dialer-status-notify"
+		return r.Type == bridge.TypeDialerStatus
 	}))
 	require.NoError(t, err)
 	registration(ctx, t, w, 0)
 
 	second := a.Again(t, "tel:+15551234567")
-	r, err := w.WaitFor(ctx, standin.After(ready.Seq, standin.IsMessage("rc-adapter-new-call")))
+	r, err := w.WaitFor(ctx, standin.After(ready.Seq, standin.IsMessage(bridge.TypeNewCall)))
 	require.NoError(t, err)
 	var number string
 	require.True(t, r.Field("phoneNumber", &number))
@@ -96,7 +97,7 @@ func TestRingWhileHiddenNotifies(t *testing.T) {
 	_, err = a.WaitWindow(ctx, mainTitle, false)
 	require.NoError(t, err)
 
-	w.Post(map[string]any{"type": "rc-call-ring-notify", "call": map[string]any{
+	w.Post(map[string]any{"type": bridge.TypeCallRing, "call": map[string]any{
 		// The widget's call objects carry RingCentral's party shape: {phoneNumber, name}.
 		"direction": "Inbound", "from": map[string]any{"phoneNumber": "+15551230001", "name": "Ann Example"},
 		"to": map[string]any{"phoneNumber": "+16505550100"}, "telephonyStatus": "Ringing", "sessionId": "e2e-session-1",

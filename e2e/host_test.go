@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/embeddable-tray/embeddable-tray/bridge"
 	"github.com/embeddable-tray/embeddable-tray/e2e/apptest"
 	"github.com/embeddable-tray/embeddable-tray/e2e/standin"
 )
@@ -43,7 +44,7 @@ func TestRegistrationHasEverySeedField(t *testing.T) {
 		"unauthorizedTitle", "authorized", "authorizedAccount", "authorizationLogo", "showAuthRedDot"} {
 		assert.Contains(t, raw, field, "seed field %q missing from the registration", field)
 	}
-	assert.Equal(t, service{
+	assert.Equal(t, bridge.Service{
 		Name:              cfg.Service.Name,
 		DisplayName:       displayName,
 		Info:              cfg.Service.Info,
@@ -57,11 +58,11 @@ func TestRegistrationHasEverySeedField(t *testing.T) {
 	}, s)
 
 	// A second login notice on the same page load does not register again.
-	w.Post(map[string]any{"type": "rc-login-status-notify", "loggedIn": true})
+	w.Post(map[string]any{"type": bridge.TypeLoginStatus, "loggedIn": true})
 	resp, err := w.Request(ctx, "/no-such-path", map[string]any{})
 	require.NoError(t, err, "a request after the second notice is answered, so that notice was handled")
 	assertError(t, resp, "")
-	assert.Equal(t, 1, count(w, load.Page, standin.IsMessage("rc-adapter-register-third-party-service")))
+	assert.Equal(t, 1, count(w, load.Page, standin.IsMessage(bridge.TypeRegisterService)))
 
 	// A reload is a new page load: registered again, once.
 	reload, err := w.Reload(ctx)
@@ -115,7 +116,7 @@ func TestForeignOriginIgnored(t *testing.T) {
 	_, err = w.Request(ctx, "/no-such-path", map[string]any{})
 	require.NoError(t, err)
 	for _, r := range w.Reports() {
-		if r.Kind == standin.KindUnmatched || standin.IsMessage("rc-post-message-response")(r) {
+		if r.Kind == standin.KindUnmatched || standin.IsMessage(bridge.TypeResponse)(r) {
 			var id string
 			r.Field("responseId", &id)
 			assert.NotEqual(t, standin.AttackerRequestID, id, "the host answered the foreign frame")
@@ -165,7 +166,7 @@ func TestLoginPopupGivesAuthorizationCode(t *testing.T) {
 		"state": {"st-42"}, "code_challenge": {"abc"}, "code_challenge_method": {"S256"},
 	}.Encode()
 	w.LoginPopup(oAuthURI)
-	r, err := w.WaitFor(ctx, standin.IsMessage("rc-adapter-authorization-code"))
+	r, err := w.WaitFor(ctx, standin.IsMessage(bridge.TypeAuthorizationCode))
 	require.NoError(t, err)
 	var callback string
 	require.True(t, r.Field("callbackUri", &callback))

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/embeddable-tray/embeddable-tray/bridge"
 	"github.com/embeddable-tray/embeddable-tray/e2e/apptest"
 	"github.com/embeddable-tray/embeddable-tray/e2e/standin"
 )
@@ -102,7 +103,7 @@ func TestSignInWindowAnswersWidgetInTime(t *testing.T) {
 	d.waitLabel(ctx, t, bus, "Not signed in to "+displayName)
 	for _, r := range w.Reports() {
 		var on bool
-		if standin.IsMessage("rc-adapter-update-authorization-status")(r) && r.Field("authorized", &on) {
+		if standin.IsMessage(bridge.TypeUpdateAuthorization)(r) && r.Field("authorized", &on) {
 			assert.False(t, on, "closing the sign-in window must not sign in")
 		}
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/embeddable-tray/embeddable-tray/bridge"
 	"github.com/embeddable-tray/embeddable-tray/e2e/apptest"
 	"github.com/embeddable-tray/embeddable-tray/e2e/standin"
 )
@@ -91,7 +92,7 @@ func TestConfigWrittenWhileStarting(t *testing.T) {
 func registered(ctx context.Context, w *standin.Widget) <-chan standin.Report {
 	ch := make(chan standin.Report, 1)
 	go func() {
-		if r, err := w.WaitFor(ctx, standin.IsMessage("rc-adapter-register-third-party-service")); err == nil {
+		if r, err := w.WaitFor(ctx, standin.IsMessage(bridge.TypeRegisterService)); err == nil {
 			ch <- r
 		}
 	}()

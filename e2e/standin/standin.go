@@ -30,6 +30,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/embeddable-tray/embeddable-tray/bridge"
 )
 
 //go:embed assets
@@ -381,7 +383,7 @@ func (w *Widget) Post(msg map[string]any) {
 // LoginPopup makes the widget ask the host to open its login page, as it does when loaded with
 // disableLoginPopup=1.
 func (w *Widget) LoginPopup(oAuthURI string) {
-	w.Post(map[string]any{"type": "rc-login-popup-notify", "oAuthUri": oAuthURI})
+	w.Post(map[string]any{"type": bridge.TypeLoginPopup, "oAuthUri": oAuthURI})
 }
 
 // SetStorage writes key=value into the page's localStorage.

@@ -15,6 +15,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/embeddable-tray/embeddable-tray/bridge"
 )
 
 // fakePage plays the page's side of the test API over plain HTTP.
@@ -54,7 +56,7 @@ func TestStaticPages(t *testing.T) {
 		want string
 	}{
 		{w.URL(), `src="app.js"`},
-		{w.Origin() + "/app.js", "rc-post-message-request"},
+		{w.Origin() + "/app.js", bridge.TypeRequest},
 		{w.RedirectURL(), "Signed in"},
 		{w.AttackerURL(), "attacker-probe"},
 	}
@@ -114,11 +116,11 @@ func TestRequestRoundTrip(t *testing.T) {
 func TestWaitForSeesPastAndFuture(t *testing.T) {
 	w := Start(t)
 	page := fakePage{t, w.Origin()}
-	page.report(map[string]any{"kind": KindMessage, "type": "rc-adapter-new-call", "message": map[string]any{"type": "rc-adapter-new-call", "phoneNumber": "+15551234567"}})
+	page.report(map[string]any{"kind": KindMessage, "type": bridge.TypeNewCall, "message": map[string]any{"type": bridge.TypeNewCall, "phoneNumber": "+15551234567"}})
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 
-	r, err := w.WaitFor(ctx, IsMessage("rc-adapter-new-call"))
+	r, err := w.WaitFor(ctx, IsMessage(bridge.TypeNewCall))
 	require.NoError(t, err)
 	var number string
 	require.True(t, r.Field("phoneNumber", &number))
@@ -134,7 +136,7 @@ func TestWaitForSeesPastAndFuture(t *testing.T) {
 	defer cancel2()
 	_, err = w.WaitFor(short, IsKind(KindAttack))
 	require.ErrorIs(t, err, context.DeadlineExceeded)
-	assert.Contains(t, err.Error(), "rc-adapter-new-call", "the error lists what did arrive")
+	assert.Contains(t, err.Error(), bridge.TypeNewCall, "the error lists what did arrive")
 }
 
 func TestBadReportRejected(t *testing.T) {
@@ -174,11 +176,11 @@ func TestPageInBrowser(t *testing.T) {
 	require.NoError(t, err)
 	assert.Contains(t, load.URL, "standinHost=1")
 
-	reg, err := w.WaitFor(ctx, IsMessage("rc-adapter-register-third-party-service"))
+	reg, err := w.WaitFor(ctx, IsMessage(bridge.TypeRegisterService))
 	require.NoError(t, err)
 	assert.Equal(t, w.Origin(), reg.Origin)
 	assert.True(t, reg.FromSelf)
-	_, err = w.WaitFor(ctx, All(IsKind(KindSent), func(r Report) bool { return r.Type == "rc-dialer-status-notify" }))
+	_, err = w.WaitFor(ctx, All(IsKind(KindSent), func(r Report) bool { return r.Type == bridge.TypeDialerStatus }))
 	require.NoError(t, err)
 
 	resp, err := w.Request(ctx, "/contacts", map[string]any{"page": 1})
@@ -209,7 +211,7 @@ func TestPageInBrowser(t *testing.T) {
 	attack, err := w.Attack(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, w.AttackerOrigin(), attack.Origin)
-	ignored, err := w.WaitFor(ctx, All(IsKind(KindIgnored), func(r Report) bool { return r.Type == "rc-post-message-request" }))
+	ignored, err := w.WaitFor(ctx, All(IsKind(KindIgnored), func(r Report) bool { return r.Type == bridge.TypeRequest }))
 	require.NoError(t, err)
 	var id string
 	require.True(t, ignored.Field("requestId", &id))
