@@ -4,17 +4,17 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
 	"time"
 
+	"github.com/embeddable-tray/embeddable-tray/app/config"
 	"github.com/embeddable-tray/embeddable-tray/bench/procmem"
+	"github.com/embeddable-tray/embeddable-tray/e2e/appenv"
 )
 
 // proc is one launched program (our app or Chromium) and its output.
@@ -41,50 +41,29 @@ func (p *proc) output() string {
 	return p.out.String()
 }
 
-// appConfig is the part of the app's config file the bench sets (see app/config).
-type appConfig struct {
-	Widget struct {
-		URL string `json:"url"`
-	} `json:"widget"`
-	Service struct {
-		Name        string          `json:"name"`
-		DisplayName string          `json:"displayName"`
-		OAuth       json.RawMessage `json:"oauth,omitempty"`
-	} `json:"service"`
-}
-
-// launchApp starts the app on widgetURL with fresh HOME and XDG directories, so every run
-// is a cold start (no WebKit cache, no localStorage), plus extra environment variables.
-func launchApp(bin, widgetURL string, oauth json.RawMessage, env []string, debug bool) (*proc, error) {
-	dir, err := os.MkdirTemp("", "et-bench-")
+// launchApp starts the app on widgetURL with fresh HOME and XDG directories (e2e/appenv), so
+// every run is a cold start (no WebKit cache, no localStorage), plus extra environment
+// variables. oauth nil means the built-in demo provider.
+func launchApp(bin, widgetURL string, oauth *config.OAuth, env []string, debug bool) (*proc, error) {
+	dirs, err := appenv.New("et-bench-")
 	if err != nil {
 		return nil, err
 	}
-	var cfg appConfig
+	cfg := config.Default()
 	cfg.Widget.URL = widgetURL
 	cfg.Service.Name = fmt.Sprintf("Bench%d", time.Now().UnixNano()%1e9)
 	cfg.Service.DisplayName = "Bench CRM"
 	cfg.Service.OAuth = oauth
-	data, _ := json.Marshal(cfg)
-	cfgPath := filepath.Join(dir, "config.json")
-	if err := os.WriteFile(cfgPath, data, 0o600); err != nil {
+	cfgPath, err := dirs.WriteConfig(cfg)
+	if err != nil {
+		os.RemoveAll(dirs.Root)
 		return nil, err
 	}
-	vars := map[string]string{}
-	for _, sub := range []string{"home", "config", "data", "cache", "run"} {
-		p := filepath.Join(dir, sub)
-		if err := os.MkdirAll(p, 0o700); err != nil {
-			return nil, err
-		}
-		vars[map[string]string{"home": "HOME", "config": "XDG_CONFIG_HOME", "data": "XDG_DATA_HOME", "cache": "XDG_CACHE_HOME", "run": "XDG_RUNTIME_DIR"}[sub]] = p
-	}
-	environ := replaceEnv(os.Environ(), vars)
-	environ = append(environ, env...)
 	args := []string{"--config", cfgPath}
 	if debug {
 		args = append(args, "--debug")
 	}
-	return start("app", dir, environ, bin, args...)
+	return start("app", dirs.Root, append(dirs.Environ(), env...), bin, args...)
 }
 
 // launchChromium starts Debian's Chromium as an app window on url, with the flags of
@@ -113,20 +92,6 @@ func start(name, dir string, env []string, bin string, args ...string) (*proc, e
 	}
 	go func() { _ = p.cmd.Wait(); close(p.done) }()
 	return p, nil
-}
-
-func replaceEnv(env []string, vars map[string]string) []string {
-	var out []string
-	for _, kv := range env {
-		k, _, _ := strings.Cut(kv, "=")
-		if _, ok := vars[k]; !ok {
-			out = append(out, kv)
-		}
-	}
-	for k, v := range vars {
-		out = append(out, k+"="+v)
-	}
-	return out
 }
 
 // stop ends the program with SIGTERM (SIGKILL after 10 s) and any process of its tree left

@@ -16,7 +16,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -27,6 +26,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/embeddable-tray/embeddable-tray/app/config"
 	"github.com/embeddable-tray/embeddable-tray/bench/loadpage"
 	"github.com/embeddable-tray/embeddable-tray/bench/procmem"
 	"github.com/embeddable-tray/embeddable-tray/e2e/standin"
@@ -61,12 +61,12 @@ func main() {
 type variant struct {
 	name  string
 	env   []string
-	oauth json.RawMessage // a configured provider instead of the built-in demo one
+	oauth *config.OAuth // a configured provider instead of the built-in demo one
 }
 
 // configured is a provider on loopback that is never called at start: with it the app does
 // not start its built-in demo provider.
-var configured = json.RawMessage(`{"authorizeUrl":"http://127.0.0.1:9/authorize","tokenUrl":"http://127.0.0.1:9/token","clientId":"bench"}`)
+var configured = &config.OAuth{AuthorizeURL: "http://127.0.0.1:9/authorize", TokenURL: "http://127.0.0.1:9/token", ClientID: "bench"}
 
 var experiments = []variant{
 	{name: "WEBKIT_DISABLE_COMPOSITING_MODE=1", env: []string{"WEBKIT_DISABLE_COMPOSITING_MODE=1"}},
