@@ -12,7 +12,7 @@ import (
 //go:embed offline.html
 var OfflineHTML string
 
-var offlineTmpl = template.Must(template.New("offline.html").Parse(OfflineHTML))
+var offlineTmpl = template.Must(template.New("offline.html").Funcs(PageFuncs).Parse(OfflineHTML))
 
 // OfflinePage renders the offline page for url, with reason (the load error) and a countdown
 // from retryIn seconds (0 or less: "Retrying…" with no countdown; the retry itself is the
