@@ -1,25 +1,23 @@
 package apppassword
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/subtle"
 	_ "embed"
 	"fmt"
-	"html/template"
-	"net"
 	"net/http"
 	"net/url"
 	"sync"
 	"sync/atomic"
-	"time"
+
+	"github.com/embeddable-tray/embeddable-tray/internal/localpage"
 )
 
 //go:embed page.html
 var pageHTML string
 
-var pageTmpl = template.Must(template.New("page").Parse(pageHTML))
+var pageTmpl = localpage.Parse("page", pageHTML)
 
 // pageData is what page.html shows: the form, or (Done) the outcome.
 type pageData struct {
@@ -44,26 +42,17 @@ const maxForm = 16 << 10
 // POST carrying a CSRF token from the page; a request whose Host (DNS rebinding) or Origin
 // is not the listener's is refused. The password travels in the POST body only.
 func Prompt(ctx context.Context, open func(url string) (closed <-chan struct{}, dismiss func(), err error), title, account, serverURL string) (string, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", fmt.Errorf("apppassword: cannot listen on 127.0.0.1 for the prompt: %w", err)
-	}
 	f := &form{
-		addr:    ln.Addr().String(),
 		path:    "/" + rand.Text(),
 		csrf:    rand.Text(),
 		results: make(chan result, 1),
 		data:    pageData{Title: title, Host: hostOf(serverURL), Account: account},
 	}
-	srv := &http.Server{Handler: f, ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = srv.Serve(ln) }() // ends with ErrServerClosed below
-	defer func() {
-		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if srv.Shutdown(sctx) != nil {
-			_ = srv.Close()
-		}
-	}()
+	srv, err := localpage.Listen(func(addr string) http.Handler { f.addr = addr; return f }, nil)
+	if err != nil {
+		return "", fmt.Errorf("apppassword: cannot serve the prompt: %w", err)
+	}
+	defer func() { _ = srv.Close() }() // an unclean close only cuts a page short
 
 	closed, dismiss, err := open(f.url())
 	if err != nil {
@@ -170,22 +159,9 @@ func (f *form) over() pageData {
 	return pageData{Done: true, Title: "Already answered", Message: "This prompt is over."}
 }
 
-// write renders the page with headers that keep it out of caches and other origins.
+// write renders page.html as a locked-down local page.
 func (f *form) write(w http.ResponseWriter, status int, d pageData) {
-	var b bytes.Buffer
-	if err := pageTmpl.Execute(&b, d); err != nil {
-		http.Error(w, "cannot render the page", http.StatusInternalServerError)
-		return
-	}
-	h := w.Header()
-	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Cache-Control", "no-store")
-	h.Set("Referrer-Policy", "no-referrer")
-	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'")
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("X-Frame-Options", "DENY")
-	w.WriteHeader(status)
-	_, _ = w.Write(b.Bytes())
+	localpage.Write(w, status, pageTmpl, d)
 }
 
 // hostOf is the server's host for the page ("contacts.example.com"), or the raw text.

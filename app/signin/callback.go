@@ -1,8 +1,6 @@
 package signin
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -10,7 +8,8 @@ import (
 	"net/url"
 	"sync"
 	"sync/atomic"
-	"time"
+
+	"github.com/embeddable-tray/embeddable-tray/internal/localpage"
 )
 
 // callbackPath is where the provider sends the browser back.
@@ -28,7 +27,7 @@ type hit struct {
 type callback struct {
 	redirectURI string
 	hits        chan hit // size 1
-	srv         *http.Server
+	srv         *localpage.Server
 	used        atomic.Bool
 	done        chan struct{} // closed when the flow is over
 	closeOnce   sync.Once
@@ -36,22 +35,19 @@ type callback struct {
 }
 
 func listenCallback(log *slog.Logger) (*callback, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, fmt.Errorf("signin: cannot listen on 127.0.0.1 for the provider's answer: %w", err)
-	}
 	cb := &callback{
-		redirectURI: "http://" + ln.Addr().String() + callbackPath,
-		hits:        make(chan hit, 1),
-		done:        make(chan struct{}),
-		log:         log,
+		hits: make(chan hit, 1),
+		done: make(chan struct{}),
+		log:  log,
 	}
-	cb.srv = &http.Server{Handler: cb, ReadHeaderTimeout: 10 * time.Second}
-	go func() {
-		if err := cb.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			log.Warn("sign-in callback listener stopped", "err", err)
-		}
-	}()
+	srv, err := localpage.Listen(func(addr string) http.Handler {
+		cb.redirectURI = "http://" + addr + callbackPath
+		return cb
+	}, log)
+	if err != nil {
+		return nil, fmt.Errorf("signin: cannot wait for the provider's answer: %w", err)
+	}
+	cb.srv = srv
 	return cb, nil
 }
 
@@ -106,11 +102,8 @@ var errOver = &Error{Kind: Cancelled, Description: "this sign-in is already over
 func (cb *callback) close() {
 	cb.closeOnce.Do(func() {
 		close(cb.done)
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if err := cb.srv.Shutdown(ctx); err != nil {
+		if err := cb.srv.Close(); err != nil {
 			cb.log.Warn("sign-in callback listener did not close cleanly", "err", err)
-			_ = cb.srv.Close()
 		}
 	})
 }

@@ -1,16 +1,16 @@
 package signin
 
 import (
-	"bytes"
 	_ "embed"
-	"html/template"
 	"net/http"
+
+	"github.com/embeddable-tray/embeddable-tray/internal/localpage"
 )
 
 //go:embed page.html
 var pageHTML string
 
-var pageTmpl = template.Must(template.New("page").Parse(pageHTML))
+var pageTmpl = localpage.Parse("page", pageHTML)
 
 // pageData is what page.html shows.
 type pageData struct {
@@ -32,17 +32,5 @@ func writePage(w http.ResponseWriter, status int, err error) {
 	} else {
 		status = http.StatusOK
 	}
-	var b bytes.Buffer
-	if terr := pageTmpl.Execute(&b, d); terr != nil {
-		http.Error(w, d.Message, status)
-		return
-	}
-	h := w.Header()
-	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Cache-Control", "no-store")
-	h.Set("Referrer-Policy", "no-referrer")
-	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
-	h.Set("X-Content-Type-Options", "nosniff")
-	w.WriteHeader(status)
-	_, _ = w.Write(b.Bytes())
+	localpage.Write(w, status, pageTmpl, d)
 }
