@@ -16,13 +16,15 @@ import (
 
 	"github.com/emersion/go-vcard"
 	"github.com/stretchr/testify/require"
+
+	"github.com/embeddable-tray/embeddable-tray/internal/radicaletest"
 )
 
 const benchContacts = 10_000
 
 // benchCard is contact i of the generated book: two valid, distinct NANP numbers each.
 func benchCard(i int, rev string) string {
-	return card(fmt.Sprintf("c%05d", i), fmt.Sprintf("Person %05d%s", i, rev),
+	return radicaletest.Card(fmt.Sprintf("c%05d", i), fmt.Sprintf("Person %05d%s", i, rev),
 		fmt.Sprintf("TEL;TYPE=WORK:+1 212 %03d %04d", 200+i/10000, i%10000),
 		fmt.Sprintf("TEL;TYPE=CELL:(646) %03d-%04d", 300+i/10000, i%10000),
 		fmt.Sprintf("EMAIL:person%05d@example.com", i),
@@ -68,15 +70,15 @@ func BenchmarkMatch(b *testing.B) {
 // widget drives it (every page); "incremental-10" is the sync after 10 cards changed,
 // reporting the bytes it moved, which must be about the 10 cards, not the book.
 func BenchmarkSync(b *testing.B) {
-	r := startRadicale(b)
-	book := r.mkBook(b, "bench")
-	dir := filepath.Join(r.store, "collection-root", davUser, "bench")
+	r := radicaletest.Start(b)
+	book := r.MkBook(b, "bench")
+	dir := filepath.Join(r.Store, "collection-root", radicaletest.User, "bench")
 	for i := range benchContacts {
 		// Written straight into Radicale's storage: 10,000 PUTs would take minutes.
 		name := filepath.Join(dir, fmt.Sprintf("c%05d.vcf", i))
 		require.NoError(b, os.WriteFile(name, []byte(benchCard(i, "")), 0o600))
 	}
-	g := newGateway(b, r, "good-token")
+	g := radicaletest.NewGateway(b, r, "good-token")
 	counter := &countingTransport{rt: http.DefaultTransport}
 	client := func() *http.Client {
 		return &http.Client{Transport: &bearerTransport{token: "good-token", rt: counter}}
@@ -85,7 +87,7 @@ func BenchmarkSync(b *testing.B) {
 	b.Run("full", func(b *testing.B) {
 		var pages, bytes int64
 		for b.Loop() {
-			bk := New(Config{URL: g.srv.URL + book, ServiceName: "svc"}, client(), nil)
+			bk := New(Config{URL: g.URL + book, ServiceName: "svc"}, client(), nil)
 			before := counter.n.Load()
 			pages = int64(drain(b, bk))
 			bytes = counter.n.Load() - before
@@ -95,7 +97,7 @@ func BenchmarkSync(b *testing.B) {
 	})
 
 	b.Run("incremental-10", func(b *testing.B) {
-		bk := New(Config{URL: g.srv.URL + book, ServiceName: "svc"}, client(), nil)
+		bk := New(Config{URL: g.URL + book, ServiceName: "svc"}, client(), nil)
 		first, err := bk.HandleContacts(context.Background(), nil)
 		require.NoError(b, err)
 		ts := first.(*ContactsResponse).SyncTimestamp
@@ -105,7 +107,7 @@ func BenchmarkSync(b *testing.B) {
 			b.StopTimer()
 			round++
 			for j := range 10 {
-				r.put(b, book, fmt.Sprintf("c%05d", j*997), benchCard(j*997, fmt.Sprintf(" rev%d", round)))
+				r.Put(b, book, fmt.Sprintf("c%05d", j*997), benchCard(j*997, fmt.Sprintf(" rev%d", round)))
 			}
 			b.StartTimer()
 			before := counter.n.Load()

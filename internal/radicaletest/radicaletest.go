@@ -1,0 +1,237 @@
+// Package radicaletest runs Radicale, a real CardDAV server that is not our code, for the
+// contacts tests (app/contacts) and the end-to-end tests (e2e): one server process on a
+// loopback port, address books and cards written into it, and a Gateway in front of it that
+// plays the CRM's API, accepting bearer tokens only.
+//
+// Radicale runs with auth "none", which ignores Authorization: the Gateway is what makes a
+// missing or revoked token fail the way it would at a real CRM.
+package radicaletest
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/embeddable-tray/embeddable-tray/internal/desktoptest"
+)
+
+// User owns the address books; Radicale takes any password with auth "none".
+const (
+	User     = "alice"
+	Password = "radicale-ignores-it"
+)
+
+// Server is one Radicale process with a temporary storage folder, stopped when the test ends.
+type Server struct {
+	URL   string // http://127.0.0.1:PORT
+	Store string // the storage folder, for writing many cards straight into it
+}
+
+// Start runs Radicale on a free loopback port and waits until it listens. Without radicale
+// installed it skips the test, or fails it when CI is set.
+func Start(tb testing.TB) *Server {
+	tb.Helper()
+	bin, err := exec.LookPath("radicale")
+	if err != nil {
+		desktoptest.Missing(tb, "radicale is not installed (apt-get install radicale)")
+	}
+	dir := tb.TempDir()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(tb, err)
+	addr := l.Addr().String()
+	require.NoError(tb, l.Close())
+	store := filepath.Join(dir, "store")
+	cfg := fmt.Sprintf("[server]\nhosts = %s\n[auth]\ntype = none\n[rights]\ntype = authenticated\n"+
+		"[storage]\nfilesystem_folder = %s\n[logging]\nlevel = warning\n", addr, store)
+	cfgPath := filepath.Join(dir, "config")
+	require.NoError(tb, os.WriteFile(cfgPath, []byte(cfg), 0o600))
+	cmd := exec.Command(bin, "--config", cfgPath)
+	logs := &syncBuffer{}
+	cmd.Stdout, cmd.Stderr = logs, logs
+	require.NoError(tb, cmd.Start())
+	tb.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+	})
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
+		if err == nil {
+			c.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			tb.Fatalf("radicale did not listen on %s: %s", addr, logs.String())
+		}
+		time.Sleep(50 * time.Millisecond) // poll interval, bounded by the deadline above
+	}
+	return &Server{URL: "http://" + addr, Store: store}
+}
+
+// syncBuffer is Radicale's output, written by exec's copying goroutine and read on failure.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// Do sends one request to Radicale directly, as User, and requires one of the want statuses.
+func (s *Server) Do(tb testing.TB, method, path, ctype, body string, want ...int) {
+	tb.Helper()
+	req, err := http.NewRequest(method, s.URL+path, strings.NewReader(body))
+	require.NoError(tb, err)
+	req.SetBasicAuth(User, Password)
+	if ctype != "" {
+		req.Header.Set("Content-Type", ctype)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(tb, err)
+	defer resp.Body.Close()
+	got, _ := io.ReadAll(resp.Body)
+	require.Contains(tb, want, resp.StatusCode, "%s %s: %s", method, path, got)
+}
+
+// MkBook creates /alice/<name>/ as an address book (extended MKCOL, RFC 5689) and returns
+// that path.
+func (s *Server) MkBook(tb testing.TB, name string) string {
+	tb.Helper()
+	path := "/" + User + "/" + name + "/"
+	s.Do(tb, "MKCOL", path, "application/xml", `<?xml version="1.0"?>`+
+		`<mkcol xmlns="DAV:" xmlns:CR="urn:ietf:params:xml:ns:carddav"><set><prop>`+
+		`<resourcetype><collection/><CR:addressbook/></resourcetype><displayname>`+name+`</displayname>`+
+		`</prop></set></mkcol>`, http.StatusCreated)
+	return path
+}
+
+// Put creates or replaces the card uid in book (Radicale answers 201 to both).
+func (s *Server) Put(tb testing.TB, book, uid, card string) {
+	tb.Helper()
+	s.Do(tb, http.MethodPut, book+uid+".vcf", "text/vcard", card, http.StatusCreated, http.StatusNoContent)
+}
+
+// Remove deletes the card uid from book.
+func (s *Server) Remove(tb testing.TB, book, uid string) {
+	tb.Helper()
+	s.Do(tb, http.MethodDelete, book+uid+".vcf", "", "", http.StatusOK)
+}
+
+// Card writes a vCard 3.0 text; lines are extra properties such as "TEL;TYPE=WORK:...".
+func Card(uid, fn string, lines ...string) string {
+	return "BEGIN:VCARD\r\nVERSION:3.0\r\nUID:" + uid + "\r\nFN:" + fn + "\r\n" +
+		strings.Join(append(lines, ""), "\r\n") + "END:VCARD\r\n"
+}
+
+// Gateway checks bearer tokens in front of a Server and forwards as User, as the CRM's API
+// front would. It is closed when the test ends.
+type Gateway struct {
+	URL string
+
+	mu          sync.Mutex
+	tokens      map[string]bool // nil: any bearer token
+	noSync      bool
+	syncReports int
+}
+
+// NewGateway puts a Gateway in front of s that accepts the given tokens. With none it accepts
+// any bearer token, for a provider (mockoidc in e2e) whose tokens are not known beforehand;
+// a request without one is refused either way.
+func NewGateway(tb testing.TB, s *Server, tokens ...string) *Gateway {
+	tb.Helper()
+	target, err := url.Parse(s.URL)
+	require.NoError(tb, err)
+	g := &Gateway{}
+	if len(tokens) > 0 {
+		g.SetTokens(tokens...)
+	}
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		tok, ok := strings.CutPrefix(req.Header.Get("Authorization"), "Bearer ")
+		g.mu.Lock()
+		valid, noSync := ok && (g.tokens == nil || g.tokens[tok]), g.noSync
+		g.mu.Unlock()
+		if !valid {
+			w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
+			http.Error(w, "invalid token", http.StatusUnauthorized)
+			return
+		}
+		body, _ := io.ReadAll(req.Body)
+		if req.Method == "REPORT" && bytes.Contains(body, []byte("sync-collection")) {
+			g.mu.Lock()
+			g.syncReports++
+			g.mu.Unlock()
+			if noSync {
+				http.Error(w, "sync-collection is not implemented", http.StatusNotImplemented)
+				return
+			}
+		}
+		req.Body = io.NopCloser(bytes.NewReader(body))
+		req.SetBasicAuth(User, Password)
+		proxy.ServeHTTP(w, req)
+	}))
+	tb.Cleanup(srv.Close)
+	g.URL = srv.URL
+	return g
+}
+
+// SetTokens replaces the accepted tokens: what a CRM does when it revokes or issues tokens.
+// With none, no token is accepted.
+func (g *Gateway) SetTokens(tokens ...string) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.tokens = map[string]bool{}
+	for _, t := range tokens {
+		g.tokens[t] = true
+	}
+}
+
+// SetNoSync makes the Gateway answer sync-collection REPORTs with 501, like a server without
+// RFC 6578.
+func (g *Gateway) SetNoSync(on bool) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.noSync = on
+}
+
+// SyncReports counts the sync-collection REPORTs the Gateway has seen.
+func (g *Gateway) SyncReports() int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.syncReports
+}
+
+// AddressBook runs Radicale with one address book holding cards (uid -> vCard), behind a
+// Gateway that accepts any bearer token, and returns the address book's URL.
+func AddressBook(tb testing.TB, cards map[string]string) string {
+	tb.Helper()
+	s := Start(tb)
+	book := s.MkBook(tb, "crm")
+	for uid, c := range cards {
+		s.Put(tb, book, uid, c)
+	}
+	return NewGateway(tb, s).URL + book
+}
