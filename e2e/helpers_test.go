@@ -157,7 +157,3 @@ func eventually(ctx context.Context, t *testing.T, what string, cond func() bool
 		}
 	}
 }
-
-func ctxWithTimeout(d time.Duration) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(context.Background(), d)
-}
