@@ -3,11 +3,8 @@ package e2e
 import (
 	"context"
 	"encoding/json"
-	"fmt"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -43,10 +40,8 @@ func setup(t *testing.T) (context.Context, *standin.Widget, config.Config) {
 	return ctx, w, apptest.NewConfig(w, serviceName(t))
 }
 
-var nonAlnum = regexp.MustCompile(`[^A-Za-z0-9]+`)
-
 func serviceName(t *testing.T) string {
-	return fmt.Sprintf("E2E%s%06d", nonAlnum.ReplaceAllString(t.Name(), ""), rand.IntN(1000000))
+	return apptest.ServiceName(t, "E2E")
 }
 
 // registration waits for the first registration newer than seq and decodes its service with

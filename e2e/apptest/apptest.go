@@ -12,8 +12,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"os/exec"
+	"regexp"
 	"strings"
 	"sync"
 	"syscall"
@@ -43,6 +45,14 @@ func NewConfig(w *standin.Widget, name string) config.Config {
 		},
 	}
 }
+
+// ServiceName is a service name unique to this test run, prefix + the test's name + a random
+// number: the keyring is shared by the whole session, so tests must not share names.
+func ServiceName(t testing.TB, prefix string) string {
+	return fmt.Sprintf("%s%s%06d", prefix, nonAlnum.ReplaceAllString(t.Name(), ""), rand.IntN(1000000))
+}
+
+var nonAlnum = regexp.MustCompile(`[^A-Za-z0-9]+`)
 
 // Env is the per-app directories. Restart and Again reuse it.
 type Env = appenv.Dirs

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/embeddable-tray/embeddable-tray/internal/desktoptest"
 )
 
 var (
@@ -70,29 +72,19 @@ func Binary(t testing.TB) string {
 	return binPath
 }
 
-// Missing skips the test because something it needs is not there, or fails it when CI is set:
-// in CI a skipped end-to-end test would hide a broken setup.
-func Missing(t testing.TB, reason string) {
-	t.Helper()
-	if ci := os.Getenv("CI"); ci != "" && ci != "false" && ci != "0" {
-		t.Fatalf("CI=%s: %s", ci, reason)
-	}
-	t.Skip(reason)
-}
-
 // RequireSession skips (or, in CI, fails) a test that needs a display and a session bus, and
 // one that needs a tool (xdotool, import, ...) that is not installed.
 func RequireSession(t testing.TB, tools ...string) {
 	t.Helper()
 	if os.Getenv("DISPLAY") == "" {
-		Missing(t, "DISPLAY is not set: run under xvfb-run -a dbus-run-session (make test)")
+		desktoptest.Missing(t, "DISPLAY is not set: run under xvfb-run -a dbus-run-session (make test)")
 	}
 	if os.Getenv("DBUS_SESSION_BUS_ADDRESS") == "" {
-		Missing(t, "DBUS_SESSION_BUS_ADDRESS is not set: run under dbus-run-session (make test)")
+		desktoptest.Missing(t, "DBUS_SESSION_BUS_ADDRESS is not set: run under dbus-run-session (make test)")
 	}
 	for _, tool := range tools {
 		if _, err := exec.LookPath(tool); err != nil {
-			Missing(t, tool+" is not installed (make deps-test)")
+			desktoptest.Missing(t, tool+" is not installed (make deps-test)")
 		}
 	}
 }
@@ -101,7 +93,7 @@ func RequireSession(t testing.TB, tools ...string) {
 func Screenshot(t testing.TB, path string) {
 	t.Helper()
 	if _, err := exec.LookPath("import"); err != nil {
-		Missing(t, "ImageMagick's import is not installed: no screenshot")
+		desktoptest.Missing(t, "ImageMagick's import is not installed: no screenshot")
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		t.Fatalf("screenshot: %v", err)

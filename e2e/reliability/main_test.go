@@ -12,17 +12,16 @@ import (
 	"bufio"
 	"context"
 	"fmt"
-	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"os/exec"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/embeddable-tray/embeddable-tray/e2e/apptest"
+	"github.com/embeddable-tray/embeddable-tray/internal/desktoptest"
 )
 
 func TestMain(m *testing.M) { apptest.Main(m) }
@@ -31,11 +30,9 @@ func TestMain(m *testing.M) { apptest.Main(m) }
 // configured service's name).
 const appID = "embeddable-tray"
 
-var nonAlnum = regexp.MustCompile(`[^A-Za-z0-9]+`)
-
 // serviceName is unique per test: the keyring is shared by the whole session.
 func serviceName(t *testing.T) string {
-	return fmt.Sprintf("Rel%s%06d", nonAlnum.ReplaceAllString(t.Name(), ""), rand.IntN(1000000))
+	return apptest.ServiceName(t, "Rel")
 }
 
 func timeout(t *testing.T, d time.Duration) context.Context {
@@ -49,7 +46,7 @@ func timeout(t *testing.T, d time.Duration) context.Context {
 func keyringItems(t *testing.T, name string) int {
 	t.Helper()
 	if _, err := exec.LookPath("secret-tool"); err != nil {
-		apptest.Missing(t, "secret-tool is not installed (make deps-test)")
+		desktoptest.Missing(t, "secret-tool is not installed (make deps-test)")
 	}
 	out, err := exec.Command("secret-tool", "search", "--all", "service", appID, "username", name).CombinedOutput()
 	if err != nil && len(out) > 0 && !strings.Contains(string(out), "No matching") {
@@ -70,12 +67,12 @@ func keyringItems(t *testing.T, name string) int {
 func requireKeyring(t *testing.T) {
 	t.Helper()
 	if _, err := exec.LookPath("secret-tool"); err != nil {
-		apptest.Missing(t, "secret-tool is not installed (make deps-test)")
+		desktoptest.Missing(t, "secret-tool is not installed (make deps-test)")
 	}
 	probe := exec.Command("secret-tool", "store", "--label", "reliability probe", "service", appID+"-probe", "username", "probe")
 	probe.Stdin = strings.NewReader("x")
 	if out, err := probe.CombinedOutput(); err != nil {
-		apptest.Missing(t, fmt.Sprintf("no unlocked Secret Service on the session bus (run under scripts/test-session.sh): %v %s", err, out))
+		desktoptest.Missing(t, fmt.Sprintf("no unlocked Secret Service on the session bus (run under scripts/test-session.sh): %v %s", err, out))
 	}
 	_ = exec.Command("secret-tool", "clear", "service", appID+"-probe", "username", "probe").Run()
 }
