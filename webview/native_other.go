@@ -1,4 +1,4 @@
-//go:build !linux
+//go:build !linux && !windows
 
 package webview
 
@@ -8,13 +8,14 @@ import (
 	wv "github.com/webview/webview_go"
 )
 
-// Outside Linux each window is an ordinary webview_go window. What is missing there, for
-// now (the app is built and tested on Linux; see the package's report):
+// Outside Linux and Windows (that is, macOS) each window is an ordinary webview_go window.
+// What is missing there, for now (the app is built and tested on Linux; see the package's
+// report):
 //   - the title-bar close button is not intercepted: closing the main window destroys it,
-//     and webview_go ends the loop when its last window is gone (no close-to-tray);
-//   - OnNavigate and OnLoadFailed are never called (WebView2 and WKWebView events are not
-//     wired up);
-//   - Show and Hide work on Windows (user32 on the HWND); on macOS they do nothing;
+//     and webview_go ends the loop when its last window is gone (no close-to-tray; Windows
+//     has it, see native_windows.go);
+//   - OnNavigate and OnLoadFailed are never called (WKWebView's events are not wired up);
+//   - Show and Hide do nothing (see show_other.go);
 //   - the memory settings are WebKitGTK's and do not apply.
 
 // loop is the main window's view: webview_go's loop, Dispatch and Terminate live on a view.

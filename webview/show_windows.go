@@ -1,12 +1,10 @@
 package webview
 
-import (
-	"syscall"
-	"unsafe"
-)
+import "golang.org/x/sys/windows"
 
+// user32 is loaded from System32 only, never from the exe's directory or the PATH.
 var (
-	user32            = syscall.NewLazyDLL("user32.dll")
+	user32            = windows.NewLazySystemDLL("user32.dll")
 	procShowWindow    = user32.NewProc("ShowWindow")
 	procSetForeground = user32.NewProc("SetForegroundWindow")
 	procIsIconic      = user32.NewProc("IsIconic")
@@ -16,7 +14,7 @@ var (
 
 // showNative shows the HWND, restores it if minimised, and asks for the foreground.
 // Windows may refuse the foreground to a background process; the taskbar then flashes.
-func showNative(hwnd unsafe.Pointer) {
+func showNative(hwnd windows.HWND) {
 	h := uintptr(hwnd)
 	if h == 0 {
 		return
@@ -29,8 +27,8 @@ func showNative(hwnd unsafe.Pointer) {
 	procSetForeground.Call(h)
 }
 
-func hideNative(hwnd unsafe.Pointer) {
-	if hwnd != nil {
+func hideNative(hwnd windows.HWND) {
+	if hwnd != 0 {
 		procShowWindow.Call(uintptr(hwnd), swHide)
 	}
 }
