@@ -60,7 +60,10 @@ func Start(tb testing.TB) *Server {
 	cfgPath := filepath.Join(dir, "config")
 	require.NoError(tb, os.WriteFile(cfgPath, []byte(cfg), 0o600))
 	cmd := exec.Command(bin, "--config", cfgPath)
-	logs := &syncBuffer{}
+	logPath := filepath.Join(dir, "radicale.log") // a file, not a buffer: read while Radicale may still write
+	logs, err := os.Create(logPath)
+	require.NoError(tb, err)
+	defer logs.Close() // the child has its own copy
 	cmd.Stdout, cmd.Stderr = logs, logs
 	require.NoError(tb, cmd.Start())
 	tb.Cleanup(func() {
@@ -75,29 +78,12 @@ func Start(tb testing.TB) *Server {
 			break
 		}
 		if time.Now().After(deadline) {
-			tb.Fatalf("radicale did not listen on %s: %s", addr, logs.String())
+			out, _ := os.ReadFile(logPath)
+			tb.Fatalf("radicale did not listen on %s: %s", addr, out)
 		}
 		time.Sleep(50 * time.Millisecond) // poll interval, bounded by the deadline above
 	}
 	return &Server{URL: "http://" + addr, Store: store}
-}
-
-// syncBuffer is Radicale's output, written by exec's copying goroutine and read on failure.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // Do sends one request to Radicale directly, as User, and requires one of the want statuses.
