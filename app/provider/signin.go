@@ -102,7 +102,10 @@ func (p *Provider) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self' http://127.0.0.1:*; frame-ancestors 'none'")
-	h.Set("Referrer-Policy", "no-referrer")
+	// same-origin, not no-referrer: under no-referrer a browser sends "Origin: null" even
+	// with the page's own form POST (Fetch, "append a request Origin header"), and the
+	// Origin check would refuse every real sign-in. Other origins still get no Referer.
+	h.Set("Referrer-Policy", "same-origin")
 	switch r.Method {
 	case http.MethodGet:
 		p.showForm(w, r)

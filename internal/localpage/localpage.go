@@ -37,7 +37,10 @@ func Write(w http.ResponseWriter, status int, tmpl *template.Template, data any)
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Cache-Control", "no-store")
-	h.Set("Referrer-Policy", "no-referrer")
+	// same-origin, not no-referrer: under no-referrer a browser sends "Origin: null" even
+	// with the page's own form POST (Fetch, "append a request Origin header"), and the
+	// Origin check would refuse every real sign-in. Other origins still get no Referer.
+	h.Set("Referrer-Policy", "same-origin")
 	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'")
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("X-Frame-Options", "DENY")

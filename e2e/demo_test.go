@@ -1,0 +1,84 @@
+package e2e
+
+// Issues 3 and 6, the built-in demo: with no "oauth" in the config the app signs in against
+// its own provider, the user types the demo password into the native sign-in window, and the
+// widget then gets the demo address book. This is what `make demo` shows.
+
+import (
+	"encoding/json"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/embeddable-tray/embeddable-tray/e2e/apptest"
+)
+
+func TestDemoSignInAndContacts(t *testing.T) {
+	ctx, w, cfg := setup(t)
+	apptest.RequireSession(t, "xdotool")
+	d := startDesktop(t)
+	a := apptest.Launch(t, cfg) // no "oauth", no "contacts": the demo provider and its address book
+	bus := d.item(ctx, t)
+	registration(ctx, t, w, 0)
+
+	resp, err := w.Request(ctx, "/contacts", map[string]any{"page": 1})
+	require.NoError(t, err)
+	assert.Contains(t, string(resp), "not authorized", "no contacts before sign-in")
+
+	seq := w.Seq()
+	require.NoError(t, w.ClickAuthorize(ctx))
+	var signin apptest.XWindow
+	eventually(ctx, t, "the sign-in window opens", func() bool {
+		ws, _ := a.Windows(ctx)
+		for _, x := range ws {
+			if x.Name != mainTitle {
+				signin = x
+				return true
+			}
+		}
+		return false
+	})
+	eventually(ctx, t, "the sign-in form paints", func() bool {
+		n, err := apptest.ScreenshotWindow(signin, filepath.Join(t.TempDir(), "form.png"))
+		return err == nil && n > 8
+	})
+	// The password field has the focus: type as a person would (XTEST key events).
+	id := strconv.FormatUint(signin.ID, 10)
+	out, err := exec.CommandContext(ctx, "xdotool", "windowfocus", id, "type", "--delay", "20", "demo").CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	out, err = exec.CommandContext(ctx, "xdotool", "key", "Return").CombinedOutput()
+	require.NoError(t, err, "%s", out)
+
+	account := authStatus(ctx, t, w, seq, true)
+	assert.Equal(t, "demo@example.com", account)
+	d.waitLabel(ctx, t, bus, "Signed in to "+displayName+" as demo@example.com")
+	_, err = a.WaitWindow(ctx, signin.Name, false)
+	require.NoError(t, err, "the sign-in window closes once signed in")
+
+	resp, err = w.Request(ctx, "/contacts", map[string]any{"page": 1})
+	require.NoError(t, err)
+	var page struct {
+		Data []struct {
+			Name         string `json:"name"`
+			PhoneNumbers []struct {
+				PhoneNumber string `json:"phoneNumber"`
+			} `json:"phoneNumbers"`
+		} `json:"data"`
+		Error string `json:"error"`
+	}
+	require.NoError(t, json.Unmarshal(resp, &page), "%s", resp)
+	require.Empty(t, page.Error)
+	assert.GreaterOrEqual(t, len(page.Data), 40, "the demo address book")
+
+	// A caller from the demo book is named, whatever format the card wrote the number in.
+	resp, err = w.Request(ctx, "/contacts/match", map[string]any{"phoneNumbers": []string{"+14155550102"}})
+	require.NoError(t, err)
+	assert.Contains(t, string(resp), "Olivia Bennett")
+
+	require.NoError(t, w.Show(ctx, "contacts"))
+	screenshot(t, "demo-contacts")
+}
