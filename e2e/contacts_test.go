@@ -4,6 +4,8 @@ package e2e
 
 import (
 	"encoding/json"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -88,4 +90,63 @@ func digits(s string) string {
 		}
 		return -1
 	}, s)
+}
+
+// TestContactsWithAppPassword: with "auth": "password" the address book is read with Basic
+// auth; the app asks for the app password once, in a native window whose form the user
+// types into, keeps it in the keyring, and forgets it on sign-out.
+func TestContactsWithAppPassword(t *testing.T) {
+	ctx, w, cfg := setup(t)
+	apptest.RequireSession(t, "xdotool", "secret-tool")
+	startOIDC(t, &cfg)
+	dav := radicaletest.Start(t)
+	book := dav.MkBook(t, "crm")
+	dav.Put(t, book, "ann", radicaletest.Card("ann", "Ann Example", "TEL;TYPE=WORK:+1 201 555 0123"))
+	cfg.Service.Contacts = &config.Contacts{CardDAVURL: dav.URL + book, Auth: "password", Username: radicaletest.User, Region: "US"}
+	a := apptest.Launch(t, cfg)
+	registration(ctx, t, w, 0)
+	seq := w.Seq()
+	require.NoError(t, w.ClickAuthorize(ctx))
+	authStatus(ctx, t, w, seq, true)
+
+	type result struct {
+		resp json.RawMessage
+		err  error
+	}
+	done := make(chan result, 1)
+	go func() {
+		resp, err := w.Request(ctx, "/contacts", map[string]any{"page": 1})
+		done <- result{resp, err}
+	}()
+	var prompt apptest.XWindow
+	eventually(ctx, t, "the app-password window opens", func() bool {
+		ws, _ := a.Windows(ctx)
+		for _, x := range ws {
+			if x.Name != mainTitle {
+				prompt = x
+				return true
+			}
+		}
+		return false
+	})
+	eventually(ctx, t, "the app-password form paints", func() bool {
+		n, err := apptest.ScreenshotWindow(prompt, filepath.Join(screenshotDir(t), "app-password-window.png"))
+		return err == nil && n > 8
+	})
+	typeInto(ctx, t, prompt, "app-pass-123")
+
+	r := <-done
+	require.NoError(t, r.err)
+	assert.Contains(t, string(r.resp), "Ann Example")
+	keyringUser := cfg.Service.Name + "/carddav-password"
+	out, err := exec.CommandContext(ctx, "secret-tool", "lookup", "service", "embeddable-tray", "username", keyringUser).Output()
+	require.NoError(t, err, "the app password is in the keyring")
+	assert.Equal(t, "app-pass-123", strings.TrimSpace(string(out)))
+
+	seq = w.Seq()
+	require.NoError(t, w.ClickAuthorize(ctx)) // Unauthorize
+	authStatus(ctx, t, w, seq, false)
+	eventually(ctx, t, "sign-out forgets the app password", func() bool {
+		return exec.CommandContext(ctx, "secret-tool", "lookup", "service", "embeddable-tray", "username", keyringUser).Run() != nil
+	})
 }

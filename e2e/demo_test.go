@@ -5,6 +5,7 @@ package e2e
 // widget then gets the demo address book. This is what `make demo` shows.
 
 import (
+	"context"
 	"encoding/json"
 	"os/exec"
 	"path/filepath"
@@ -46,12 +47,7 @@ func TestDemoSignInAndContacts(t *testing.T) {
 		n, err := apptest.ScreenshotWindow(signin, filepath.Join(t.TempDir(), "form.png"))
 		return err == nil && n > 8
 	})
-	// The password field has the focus: type as a person would (XTEST key events).
-	id := strconv.FormatUint(signin.ID, 10)
-	out, err := exec.CommandContext(ctx, "xdotool", "windowfocus", id, "type", "--delay", "20", "demo").CombinedOutput()
-	require.NoError(t, err, "%s", out)
-	out, err = exec.CommandContext(ctx, "xdotool", "key", "Return").CombinedOutput()
-	require.NoError(t, err, "%s", out)
+	typeInto(ctx, t, signin, "demo")
 
 	account := authStatus(ctx, t, w, seq, true)
 	assert.Equal(t, "demo@example.com", account)
@@ -81,4 +77,15 @@ func TestDemoSignInAndContacts(t *testing.T) {
 
 	require.NoError(t, w.Show(ctx, "contacts"))
 	screenshot(t, "demo-contacts")
+}
+
+// typeInto types text into the focused field of win and presses Return, as a person would
+// (XTEST key events to the focused window).
+func typeInto(ctx context.Context, t *testing.T, win apptest.XWindow, text string) {
+	t.Helper()
+	id := strconv.FormatUint(win.ID, 10)
+	out, err := exec.CommandContext(ctx, "xdotool", "windowfocus", id, "type", "--delay", "20", text).CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	out, err = exec.CommandContext(ctx, "xdotool", "key", "Return").CombinedOutput()
+	require.NoError(t, err, "%s", out)
 }
