@@ -118,21 +118,7 @@ func TestContactsWithAppPassword(t *testing.T) {
 		resp, err := w.Request(ctx, "/contacts", map[string]any{"page": 1})
 		done <- result{resp, err}
 	}()
-	var prompt apptest.XWindow
-	eventually(ctx, t, "the app-password window opens", func() bool {
-		ws, _ := a.Windows(ctx)
-		for _, x := range ws {
-			if x.Name != mainTitle {
-				prompt = x
-				return true
-			}
-		}
-		return false
-	})
-	eventually(ctx, t, "the app-password form paints", func() bool {
-		n, err := apptest.ScreenshotWindow(prompt, filepath.Join(screenshotDir(t), "app-password-window.png"))
-		return err == nil && n > 8
-	})
+	prompt := secondWindow(ctx, t, a, filepath.Join(screenshotDir(t), "app-password-window.png"))
 	typeInto(ctx, t, prompt, "app-pass-123")
 
 	r := <-done

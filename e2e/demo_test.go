@@ -8,7 +8,6 @@ import (
 	"context"
 	"encoding/json"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"testing"
 
@@ -32,21 +31,7 @@ func TestDemoSignInAndContacts(t *testing.T) {
 
 	seq := w.Seq()
 	require.NoError(t, w.ClickAuthorize(ctx))
-	var signin apptest.XWindow
-	eventually(ctx, t, "the sign-in window opens", func() bool {
-		ws, _ := a.Windows(ctx)
-		for _, x := range ws {
-			if x.Name != mainTitle {
-				signin = x
-				return true
-			}
-		}
-		return false
-	})
-	eventually(ctx, t, "the sign-in form paints", func() bool {
-		n, err := apptest.ScreenshotWindow(signin, filepath.Join(t.TempDir(), "form.png"))
-		return err == nil && n > 8
-	})
+	signin := secondWindow(ctx, t, a, "")
 	typeInto(ctx, t, signin, "demo")
 
 	account := authStatus(ctx, t, w, seq, true)

@@ -152,3 +152,28 @@ func eventually(ctx context.Context, t *testing.T, what string, cond func() bool
 		}
 	}
 }
+
+// secondWindow waits for the app's window other than the main one (a sign-in or password
+// prompt) to open and paint, and returns it.
+func secondWindow(ctx context.Context, t *testing.T, a *apptest.App, shot string) apptest.XWindow {
+	t.Helper()
+	var win apptest.XWindow
+	eventually(ctx, t, "a second window opens", func() bool {
+		ws, _ := a.Windows(ctx)
+		for _, x := range ws {
+			if x.Name != mainTitle {
+				win = x
+				return true
+			}
+		}
+		return false
+	})
+	if shot == "" {
+		shot = filepath.Join(t.TempDir(), "window.png")
+	}
+	eventually(ctx, t, "its page paints", func() bool {
+		n, err := apptest.ScreenshotWindow(win, shot)
+		return err == nil && n > 8
+	})
+	return win
+}

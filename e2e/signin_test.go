@@ -75,23 +75,9 @@ func TestSignInWindowAnswersWidgetInTime(t *testing.T) {
 
 	seq := w.Seq()
 	require.NoError(t, w.ClickAuthorize(ctx))
-	var signin apptest.XWindow
-	eventually(ctx, t, "a sign-in window opens", func() bool {
-		ws, _ := a.Windows(ctx)
-		for _, x := range ws {
-			if x.Name != mainTitle {
-				signin = x
-				return true
-			}
-		}
-		return false
-	})
 	// Screenshot of the sign-in window once its page has painted.
 	shot := filepath.Join(screenshotDir(t), "signin-window.png")
-	eventually(ctx, t, "the sign-in page paints", func() bool {
-		n, err := apptest.ScreenshotWindow(signin, shot)
-		return err == nil && n > 8
-	})
+	signin := secondWindow(ctx, t, a, shot)
 	t.Logf("screenshot: %s", shot)
 	r, err := w.WaitFor(ctx, standin.After(seq, func(r standin.Report) bool {
 		return (r.Kind == standin.KindResponse || r.Kind == standin.KindTimeout) && r.Path == "/authorize"
