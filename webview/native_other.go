@@ -18,31 +18,13 @@ import (
 //   - Show and Hide do nothing (see show_other.go);
 //   - the memory settings are WebKitGTK's and do not apply.
 
-// loop is the main window's view: webview_go's loop, Dispatch and Terminate live on a view.
-// It is never destroyed before the process ends, so Dispatch can always reach it.
-var loop wv.WebView
-
-func platformInit(string) error { return nil }
-func platformRun()              { loop.Run() }
-func platformQuit()             { loop.Terminate() }
-func platformDispatch(f func()) { loop.Dispatch(f) }
-
 type plainWindow struct {
 	w  *Window
 	wv wv.WebView
 }
 
 func newNative(w *Window) native {
-	v := wv.New(w.opts.Debug) // webview_go shows it at once
-	if loop == nil {
-		loop = v
-	}
-	hint := wv.HintNone
-	if !w.opts.Resizable {
-		hint = wv.HintFixed
-	}
-	v.SetTitle(w.opts.Title)
-	v.SetSize(w.opts.Width, w.opts.Height, wv.Hint(hint))
+	v := newPlainView(w.opts)
 	p := &plainWindow{w: w, wv: v}
 	w.setVisible(true)
 	if w.opts.Hidden {

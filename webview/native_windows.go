@@ -23,15 +23,6 @@ import (
 //     constructor);
 //   - the memory settings are WebKitGTK's and do not apply.
 
-// loop is the main window's view: webview_go's loop, Dispatch and Terminate live on a view.
-// It is never destroyed before the process ends, so Dispatch can always reach it.
-var loop wv.WebView
-
-func platformInit(string) error { return nil }
-func platformRun()              { loop.Run() }
-func platformQuit()             { loop.Terminate() }
-func platformDispatch(f func()) { loop.Dispatch(f) }
-
 type win32Window struct {
 	w    *Window
 	wv   wv.WebView
@@ -39,16 +30,7 @@ type win32Window struct {
 }
 
 func newNative(w *Window) native {
-	v := wv.New(w.opts.Debug) // webview_go shows it at once
-	if loop == nil {
-		loop = v
-	}
-	hint := wv.HintNone
-	if !w.opts.Resizable {
-		hint = wv.HintFixed
-	}
-	v.SetTitle(w.opts.Title)
-	v.SetSize(w.opts.Width, w.opts.Height, wv.Hint(hint))
+	v := newPlainView(w.opts)
 	n := &win32Window{w: w, wv: v, hwnd: windows.HWND(v.Window())}
 	if err := subclassWindow(n.hwnd, w); err != nil {
 		// The window still works; its close button is webview_go's: it destroys the window
