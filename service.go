@@ -106,10 +106,11 @@ func (s *service) withContacts(cfg config.Config, tokens oauth2.TokenSource, log
 		region = ct.Region
 	}
 	log = log.With("component", "contacts")
+	bookCfg := contacts.Config{URL: s.carddavURL, ServiceName: cfg.Service.Name, Region: region}
 	if ct.Auth != "password" {
 		client := oauth2.NewClient(context.Background(), tokens)
 		client.Timeout = 60 * time.Second
-		s.contacts = contacts.New(contacts.Config{URL: s.carddavURL, ServiceName: cfg.Service.Name, Region: region}, client, log)
+		s.contacts = contacts.New(bookCfg, client, log)
 		return
 	}
 
@@ -141,8 +142,7 @@ func (s *service) withContacts(cfg config.Config, tokens oauth2.TokenSource, log
 	// A 401 here refuses the app password, not the sign-in: the Transport forgot it and the
 	// next request asks again, so it does not sign out.
 	s.isUnauthorized = func(error) bool { return false }
-	book := contacts.New(contacts.Config{URL: s.carddavURL, ServiceName: cfg.Service.Name, Region: region}, client, log)
-	s.contacts = forgettingBook{AddressBook: book, source: source, log: log}
+	s.contacts = forgettingBook{AddressBook: contacts.New(bookCfg, client, log), source: source, log: log}
 }
 
 // forgettingBook forgets the app password with the contacts on sign-out.
