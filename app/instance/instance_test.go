@@ -181,26 +181,24 @@ func TestOversizedArgumentsStillRaiseTheRunningCopy(t *testing.T) {
 }
 
 func TestDir(t *testing.T) {
-	t.Run("XDG_RUNTIME_DIR", func(t *testing.T) {
-		t.Setenv("XDG_RUNTIME_DIR", "/run/user/1000")
-		d, err := Dir("embeddable-tray")
-		require.NoError(t, err)
-		assert.Equal(t, "/run/user/1000/embeddable-tray", d)
-	})
-	t.Run("cache dir without XDG_RUNTIME_DIR", func(t *testing.T) {
-		t.Setenv("XDG_RUNTIME_DIR", "")
-		t.Setenv("XDG_CACHE_HOME", "/tmp/cache")
-		d, err := Dir("embeddable-tray")
-		require.NoError(t, err)
-		assert.Equal(t, "/tmp/cache/embeddable-tray", d)
-	})
-	t.Run("relative XDG_RUNTIME_DIR is ignored", func(t *testing.T) {
-		t.Setenv("XDG_RUNTIME_DIR", "run")
-		t.Setenv("XDG_CACHE_HOME", "/tmp/cache")
-		d, err := Dir("embeddable-tray")
-		require.NoError(t, err)
-		assert.Equal(t, "/tmp/cache/embeddable-tray", d)
-	})
+	tests := []struct {
+		name, runtimeDir, cacheHome, want string
+	}{
+		{"XDG_RUNTIME_DIR", "/run/user/1000", "", "/run/user/1000/embeddable-tray"},
+		{"cache dir without XDG_RUNTIME_DIR", "", "/tmp/cache", "/tmp/cache/embeddable-tray"},
+		{"relative XDG_RUNTIME_DIR is ignored", "run", "/tmp/cache", "/tmp/cache/embeddable-tray"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Setenv("XDG_RUNTIME_DIR", tt.runtimeDir)
+			if tt.cacheHome != "" {
+				t.Setenv("XDG_CACHE_HOME", tt.cacheHome)
+			}
+			d, err := Dir("embeddable-tray")
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, d)
+		})
+	}
 	for _, bad := range []string{"", ".", "..", "a/b", `a\b`} {
 		_, err := Dir(bad)
 		assert.Error(t, err, "name %q", bad)
