@@ -62,7 +62,7 @@ func (a *App) openRingCentralLogin(oAuthURI string) {
 			w := a.widget
 			a.mu.Unlock()
 			if w != nil {
-				if err := w.Send(bridge.AuthorizationCode{CallbackURI: uri}); err != nil {
+				if err := w.Post(bridge.AuthorizationCode{CallbackURI: uri}); err != nil {
 					a.log.Error("cannot hand the RingCentral login back to the widget", "err", err)
 				}
 			}

@@ -33,8 +33,11 @@ type Snapshot struct {
 	Account string // set while SignedIn
 	// Problem is the last thing that went wrong, said for a person ("Sign-in was
 	// cancelled: ..."); cleared by the next sign-in.
-	Problem       string
-	WindowVisible bool
+	Problem string
+	// ContactsProblem says why the contacts shown may be out of date (the address book
+	// could not be read); cleared by the next successful read.
+	ContactsProblem string
+	WindowVisible   bool
 	// Remembered is false when no keyring is available: the sign-in lasts this session only.
 	Remembered   bool
 	StartAtLogin bool

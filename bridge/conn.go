@@ -69,11 +69,13 @@ type Conn struct {
 	cfg    Config
 	log    *slog.Logger
 	queue  chan item
-	wake   chan struct{} // size 1: an authorization update is waiting
 	router *Router
 
-	authMu sync.Mutex
-	auth   *UpdateAuthorization // the latest update not yet handled by Run
+	// The one path to the widget: everything posted (the app's messages, authorization
+	// updates, answers to requests) waits here, in order, for Run, the only poster.
+	outMu   sync.Mutex
+	out     []outItem
+	outWake chan struct{} // size 1: out is not empty
 
 	started atomic.Bool
 	closed  atomic.Bool // read by Receive on the UI thread, which never takes mu
@@ -94,6 +96,16 @@ type item struct {
 	load bool
 	href string
 	msg  Inbound
+}
+
+// outItem is one message waiting for Run to post it.
+type outItem struct {
+	js   string
+	auth *UpdateAuthorization // an authorization update: held until the page registered
+	// gen, when not 0, is the page generation the message belongs to (an answer to a
+	// request): it is dropped if that page is gone. Generations start at 1.
+	gen  uint64
+	what string // for the log
 }
 
 // NewConn returns a Conn; start its Run goroutine. It panics without cfg.Send or
@@ -122,9 +134,10 @@ func NewConn(cfg Config) *Conn {
 		cfg:     cfg,
 		log:     log.With("component", "bridge"),
 		queue:   make(chan item, queueSize),
-		wake:    make(chan struct{}, 1),
+		outWake: make(chan struct{}, 1),
 		router:  router,
 		pending: make(map[string]struct{}),
+		gen:     1,
 	}
 }
 
@@ -223,26 +236,24 @@ func (c *Conn) Run(ctx context.Context) {
 
 	c.pageCtx, c.pageCancel = context.WithCancel(ctx)
 	defer func() {
-		c.mu.Lock()
-		c.closed.Store(true) // under mu: serve checks it with gen
-		c.mu.Unlock()
+		c.closed.Store(true) // nothing is queued or posted any more
 		c.pageCancel()
 		c.serving.Wait()
 	}()
 	for {
-		// Authorization updates first: one made before a message arrived is handled
-		// before that message.
+		// What the app posted first: a state change made before a message arrived is
+		// handled before that message.
 		select {
-		case <-c.wake:
-			c.pushAuthorization()
+		case <-c.outWake:
+			c.flush()
 			continue
 		default:
 		}
 		select {
 		case <-ctx.Done():
 			return
-		case <-c.wake:
-			c.pushAuthorization()
+		case <-c.outWake:
+			c.flush()
 		case it := <-c.queue:
 			c.handle(ctx, it)
 		}
@@ -286,10 +297,12 @@ func (c *Conn) register() {
 		return
 	}
 	svc := c.cfg.Events.Registration()
-	if err := c.post(RegisterService{Service: svc}); err != nil {
+	b, err := Encode(RegisterService{Service: svc})
+	if err != nil {
 		c.log.Error("cannot register the service with the widget", "err", err)
 		return
 	}
+	c.cfg.Send(PostScript(c.cfg.Origin, b))
 	c.registered = true
 	c.log.Debug("registered the service", "name", svc.Name, "authorized", svc.Authorized)
 }
@@ -320,64 +333,87 @@ func (c *Conn) serve(ctx context.Context, gen uint64, req Request) {
 	start := time.Now()
 	resp := c.router.Serve(ctx, req)
 	c.mu.Lock()
-	defer c.mu.Unlock()                                      // held while posting: a page change cannot slip in between
-	if ctx.Err() != nil || c.closed.Load() || c.gen != gen { // the page or the Conn is gone
+	current := c.gen == gen
+	if current {
+		delete(c.pending, req.RequestID)
+	}
+	c.mu.Unlock()
+	if ctx.Err() != nil || !current { // the page or the Conn is gone
 		c.log.Debug("dropped the answer to a request of a page that is gone", "path", req.Path)
 		return
 	}
-	delete(c.pending, req.RequestID)
-	if err := c.post(resp); err != nil {
+	b, err := Encode(resp)
+	if err != nil {
 		c.log.Error("cannot answer a widget request", "path", req.Path, "err", err)
 		// The widget still needs its one answer.
-		_ = c.post(errorResponse(req.RequestID, "the host could not encode its answer"))
-		return
+		b, _ = Encode(errorResponse(req.RequestID, "the host could not encode its answer"))
 	}
+	// Run posts it, unless the page changed by then.
+	_ = c.enqueue(outItem{js: PostScript(c.cfg.Origin, b), gen: gen, what: "answer to " + clip(req.Path)})
 	c.log.Debug("answered a widget request", "path", req.Path, "took", time.Since(start))
 }
 
 // UpdateAuthorization tells the widget the app's authorization state, if the service is
 // registered on the current page; otherwise the next registration carries it (Events.
-// Registration reads the current state). Safe from any goroutine; it never blocks. Only
-// the latest state is kept until Run handles it.
+// Registration reads the current state). Safe from any goroutine; it never blocks. It is
+// posted in order with everything else Post queued.
 func (c *Conn) UpdateAuthorization(authorized bool, account string) {
-	c.authMu.Lock()
-	c.auth = &UpdateAuthorization{Authorized: authorized, AuthorizedAccount: account}
-	c.authMu.Unlock()
-	select {
-	case c.wake <- struct{}{}:
-	default: // Run has a wake-up pending and will read the latest state
+	u := UpdateAuthorization{Authorized: authorized, AuthorizedAccount: account}
+	b, _ := Encode(u) // two plain fields: cannot fail
+	if err := c.enqueue(outItem{js: PostScript(c.cfg.Origin, b), auth: &u, what: u.MessageType()}); err != nil {
+		c.log.Warn("cannot queue the authorization state for the widget", "err", err)
 	}
 }
 
-func (c *Conn) pushAuthorization() {
-	c.authMu.Lock()
-	u := c.auth
-	c.auth = nil
-	c.authMu.Unlock()
-	if u == nil {
-		return
+// Post queues m for the widget page; Run posts it, after everything queued before it.
+// Safe from any goroutine; it never blocks. An UpdateAuthorization must go through the
+// UpdateAuthorization method (it waits for the registration).
+func (c *Conn) Post(m Outbound) error {
+	if _, isAuth := m.(UpdateAuthorization); isAuth {
+		return errors.New("bridge: post authorization updates with UpdateAuthorization")
 	}
-	if !c.registered {
-		c.log.Debug("authorization update held for the next registration", "authorized", u.Authorized)
-		return
-	}
-	if err := c.post(*u); err != nil {
-		c.log.Error("cannot send the authorization state to the widget", "err", err)
-	}
-}
-
-// Send encodes m and posts it to the widget page. Safe from any goroutine. An
-// UpdateAuthorization sent this way skips the registration check: use the
-// UpdateAuthorization method instead.
-func (c *Conn) Send(m Outbound) error {
-	return c.post(m)
-}
-
-func (c *Conn) post(m Outbound) error {
 	b, err := Encode(m)
 	if err != nil {
 		return err
 	}
-	c.cfg.Send(PostScript(c.cfg.Origin, b))
+	return c.enqueue(outItem{js: PostScript(c.cfg.Origin, b), what: m.MessageType()})
+}
+
+func (c *Conn) enqueue(it outItem) error {
+	if c.closed.Load() {
+		return ErrClosed
+	}
+	c.outMu.Lock()
+	if len(c.out) >= queueSize {
+		c.outMu.Unlock()
+		return ErrBusy
+	}
+	c.out = append(c.out, it)
+	c.outMu.Unlock()
+	select {
+	case c.outWake <- struct{}{}:
+	default: // Run has a wake-up pending and will take everything queued
+	}
 	return nil
+}
+
+// flush posts what is queued, in order (Run only).
+func (c *Conn) flush() {
+	c.outMu.Lock()
+	out := c.out
+	c.out = nil
+	c.outMu.Unlock()
+	c.mu.Lock()
+	gen := c.gen
+	c.mu.Unlock()
+	for _, it := range out {
+		switch {
+		case it.gen != 0 && it.gen != gen:
+			c.log.Debug("dropped a message for a page that is gone", "what", it.what)
+		case it.auth != nil && !c.registered:
+			c.log.Debug("authorization update held for the next registration", "authorized", it.auth.Authorized)
+		default:
+			c.cfg.Send(it.js)
+		}
+	}
 }

@@ -479,13 +479,64 @@ func TestRunEndCancelsRequestsAndCloses(t *testing.T) {
 	assert.ErrorIs(t, h.conn.Receive(testSecret, `{"kind":"load","href":"`+testHref+`"}`), ErrClosed)
 }
 
-func TestSend(t *testing.T) {
-	h := newHarness(t)
-	require.NoError(t, h.conn.Send(NewCall{PhoneNumber: "+15551234567"}))
-	require.NoError(t, h.conn.Send(AuthorizationCode{CallbackURI: "https://apps.ringcentral.com/redirect.html?code=c"}))
+func TestPost(t *testing.T) {
+	h := newHarness(t).run()
+	require.NoError(t, h.conn.Post(NewCall{PhoneNumber: "+15551234567"}))
+	require.NoError(t, h.conn.Post(AuthorizationCode{CallbackURI: "https://apps.ringcentral.com/redirect.html?code=c"}))
+	require.Eventually(t, func() bool { return len(h.widget.of(TypeAuthorizationCode)) == 1 }, 5*time.Second, time.Millisecond)
 	assert.Len(t, h.widget.of(TypeNewCall), 1)
 	assert.Equal(t, "https://apps.ringcentral.com/redirect.html?code=c", h.widget.of(TypeAuthorizationCode)[0]["callbackUri"])
-	assert.Error(t, h.conn.Send(nil))
+	assert.Error(t, h.conn.Post(nil))
+	assert.Error(t, h.conn.Post(UpdateAuthorization{Authorized: true}), "authorization updates have their own method")
+	h.stop()
+	assert.ErrorIs(t, h.conn.Post(SyncContacts{}), ErrClosed)
+}
+
+// blockingEvents holds Run inside Notify until released: whatever the app posts meanwhile
+// must still reach the widget in the order it was posted.
+type blockingEvents struct {
+	fakeEvents
+	entered chan struct{}
+	release chan struct{}
+}
+
+func (e *blockingEvents) Notify(m Inbound) {
+	if r, ok := m.(RouteChanged); ok && r.Path == "/block" {
+		close(e.entered)
+		<-e.release
+	}
+	e.fakeEvents.Notify(m)
+}
+
+// TestOnePathInOrder: after a sign-in the app pushes authorized:true and then asks the
+// widget to sync contacts; the widget must see them in that order (it once saw the sync
+// first in 13 of 16 sign-ins, when Send posted past Run's queue).
+func TestOnePathInOrder(t *testing.T) {
+	h := newHarness(t)
+	ev := &blockingEvents{entered: make(chan struct{}), release: make(chan struct{})}
+	h.events = &ev.fakeEvents
+	h.conn = NewConn(Config{Secret: testSecret, Send: h.widget.send, Origin: testOrigin, Router: h.router, Events: ev})
+	h.run()
+	h.load()
+	h.send(`{"type":"rc-login-status-notify","loggedIn":true}`)
+	h.send(`{"type":"rc-route-changed-notify","path":"/block"}`)
+	<-ev.entered // Run is busy
+
+	ev.set(true, "ann@example.com")
+	h.conn.UpdateAuthorization(true, "ann@example.com")
+	require.NoError(t, h.conn.Post(SyncContacts{}))
+	close(ev.release)
+	require.Eventually(t, func() bool { return len(h.widget.of(TypeSyncContacts)) == 1 }, 5*time.Second, time.Millisecond)
+
+	var types []string
+	h.widget.mu.Lock()
+	for _, raw := range h.widget.posted {
+		var m struct{ Type string }
+		require.NoError(t, json.Unmarshal(raw, &m))
+		types = append(types, m.Type)
+	}
+	h.widget.mu.Unlock()
+	assert.Equal(t, []string{TypeRegisterService, TypeUpdateAuthorization, TypeSyncContacts}, types)
 }
 
 func TestNewConnNeedsSendAndOrigin(t *testing.T) {

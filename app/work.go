@@ -1,0 +1,91 @@
+package app
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+)
+
+// tracker counts the work Close must let finish (flows, keyring writes); once closed it
+// takes no more.
+type tracker struct {
+	mu      sync.Mutex
+	closing bool
+	wg      sync.WaitGroup
+}
+
+// begin registers one piece of work; false once Close began.
+func (t *tracker) begin() bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.closing {
+		return false
+	}
+	t.wg.Add(1)
+	return true
+}
+
+func (t *tracker) end() { t.wg.Done() }
+
+// close refuses new work and waits up to d for the work under way; false if it did not end.
+func (t *tracker) close(d time.Duration) bool {
+	t.mu.Lock()
+	t.closing = true
+	t.mu.Unlock()
+	done := make(chan struct{})
+	go func() {
+		t.wg.Wait()
+		close(done)
+	}()
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-done:
+		return true
+	case <-timer.C:
+		return false
+	}
+}
+
+// notes shows desktop notifications on a goroutine of their own, in order: the D-Bus
+// call can take seconds, and the callers (the bridge's loop among them) must not wait.
+type notes struct {
+	queue chan note
+}
+
+type note struct {
+	title, body string
+	onClick     func()
+}
+
+// start begins showing notifications with n (nil: none are shown) until ctx ends.
+func (ns *notes) start(ctx context.Context, n Notifier, log *slog.Logger) {
+	if n == nil {
+		return
+	}
+	ns.queue = make(chan note, 16)
+	go func() {
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case m := <-ns.queue:
+				if err := n.Notify(m.title, m.body, m.onClick); err != nil {
+					log.Warn("cannot show a desktop notification", "err", err)
+				}
+			}
+		}
+	}()
+}
+
+// show queues a notification; it never blocks (a burst beyond the queue is dropped).
+func (ns *notes) show(title, body string, onClick func()) {
+	if ns.queue == nil {
+		return
+	}
+	select {
+	case ns.queue <- note{title, body, onClick}:
+	default:
+	}
+}
