@@ -279,6 +279,7 @@ func trayState(cfg config.Config, s app.Snapshot) tray.State {
 		Phase:                 s.Phase,
 		Account:               s.Account,
 		Problem:               s.Problem,
+		ContactsProblem:       s.ContactsProblem,
 		StartAtLogin:          s.StartAtLogin,
 		StartAtLoginSupported: autostart.Supported(),
 	}

@@ -1,31 +1,17 @@
 package app
 
-import "fmt"
+import "github.com/embeddable-tray/embeddable-tray/app/phase"
 
-// Phase is where the third-party sign-in stands. The app is the one owner of it: the
-// widget, the tray and the keyring only ever show what this says.
-type Phase int
+// Phase is where the third-party sign-in stands (package phase). The app is the one
+// owner of it: the widget, the tray and the keyring only ever show what this says.
+type Phase = phase.Phase
 
 const (
-	SignedOut Phase = iota
-	SigningIn
-	SignedIn
-	SigningOut
+	SignedOut  = phase.SignedOut
+	SigningIn  = phase.SigningIn
+	SignedIn   = phase.SignedIn
+	SigningOut = phase.SigningOut
 )
-
-func (p Phase) String() string {
-	switch p {
-	case SignedOut:
-		return "signed out"
-	case SigningIn:
-		return "signing in"
-	case SignedIn:
-		return "signed in"
-	case SigningOut:
-		return "signing out"
-	}
-	return fmt.Sprintf("Phase(%d)", int(p))
-}
 
 // Snapshot is the app's state at one moment, for the tray and for tests.
 type Snapshot struct {

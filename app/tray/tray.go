@@ -9,7 +9,7 @@ package tray
 
 import (
 	"context"
-	"github.com/embeddable-tray/embeddable-tray/app"
+	"github.com/embeddable-tray/embeddable-tray/app/phase"
 	"log/slog"
 	"sync"
 
@@ -166,7 +166,7 @@ func (t *Tray) draw(s State, prev *State) items {
 		}
 	}
 	systray.SetTooltip(tooltip(s, serviceName(s, t.title)))
-	if prev == nil || (prev.Phase == app.SignedIn) != (s.Phase == app.SignedIn) {
+	if prev == nil || (prev.Phase == phase.SignedIn) != (s.Phase == phase.SignedIn) {
 		systray.SetIcon(t.icon(s))
 	}
 	t.log.Debug("tray menu drawn", "phase", s.Phase, "window_visible", s.WindowVisible)
@@ -174,7 +174,7 @@ func (t *Tray) draw(s State, prev *State) items {
 }
 
 func (t *Tray) icon(s State) []byte {
-	if s.Phase == app.SignedIn {
+	if s.Phase == phase.SignedIn {
 		return t.icons.SignedIn
 	}
 	return t.icons.SignedOut
