@@ -277,7 +277,8 @@ func (a *App) changed() {
 }
 
 // repush tells the widget the true state even if it was told before: the widget shows
-// something else (its cached flag) when it asks to sign in while we are signed in.
+// something else (a state it was told before an update was lost) when it asks to sign
+// in while we are signed in.
 func (a *App) repush() {
 	a.mu.Lock()
 	a.pushed = nil

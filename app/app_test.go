@@ -345,7 +345,7 @@ func TestSignOutRevokesDeletesAndPushes(t *testing.T) {
 
 func TestWidgetOutOfStepGetsTheTrueState(t *testing.T) {
 	h := newHarness(t, nil)
-	// The widget shows "authorized" from its cache, but we are signed out: the click on
+	// The widget shows "authorized" (out of step), but we are signed out: the click on
 	// Unauthorize needs no sign-out, only the truth.
 	_, n := h.widget.lastUpdate()
 	_, err := h.authorize(t, true)

@@ -59,8 +59,9 @@ type Inbound interface {
 }
 
 // Service is the third-party service registered with the widget. The ten fields of the
-// seed document are always written, even when empty or false: the widget caches
-// "authorized" in its localStorage, so an omitted false would leave a stale true there.
+// seed document are always written, even when empty or false: every registration states
+// the whole service. The widget keeps "authorized" in the page's memory only (not in
+// localStorage, PROTOCOL.md), so the host registers the true state on every page load.
 type Service struct {
 	Name              string `json:"name"`
 	DisplayName       string `json:"displayName"`
