@@ -634,7 +634,7 @@ func (a *App) authorizedOnly(h bridge.HandlerFunc, keepList bool) bridge.Handler
 			a.expire(0, fmt.Sprintf("%s refused the sign-in: sign in again.", a.cfg.Service.DisplayName))
 			return v, err
 		}
-		if !keepList || errors.Is(err, ErrNotAuthorized) { // signed out meanwhile: the widget is told so
+		if !keepList || ctx.Err() != nil || errors.Is(err, ErrNotAuthorized) { // the page is gone, or signed out meanwhile
 			return v, err
 		}
 		a.log.Warn("cannot read the contacts; the phone keeps the ones it shows", "err", err)
