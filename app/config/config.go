@@ -439,6 +439,3 @@ func (s Service) Timeout() time.Duration {
 	}
 	return time.Duration(s.SignInTimeout)
 }
-
-// Demo reports whether the built-in demo provider stands in for a real one.
-func (s Service) Demo() bool { return s.OAuth == nil }

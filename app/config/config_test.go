@@ -14,7 +14,7 @@ func TestLoadMissingFileGivesDefaults(t *testing.T) {
 	cfg, err := Load(filepath.Join(t.TempDir(), "none.json"))
 	require.NoError(t, err)
 	assert.Equal(t, Default(), cfg)
-	assert.True(t, cfg.Service.Demo())
+	assert.Nil(t, cfg.Service.OAuth, "the built-in demo provider")
 }
 
 func TestLoadFull(t *testing.T) {
@@ -31,7 +31,6 @@ func TestLoadFull(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "Acme CRM", cfg.Service.DisplayName)
 	assert.Equal(t, 90*time.Second, cfg.Service.Timeout())
-	assert.False(t, cfg.Service.Demo())
 	assert.Equal(t, "https://apps.example.com", cfg.WidgetOrigin())
 	assert.Equal(t, "https://Apps.Example.com:443/app.html?appServer=https%3A%2F%2Fplatform.ringcentral.com&clientId=abc&disableLoginPopup=1&x=1", cfg.WidgetURL())
 	assert.Equal(t, DefaultRedirectURI, cfg.RedirectURI())

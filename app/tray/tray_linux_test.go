@@ -113,10 +113,7 @@ func TestTrayOverDBus(t *testing.T) {
 	systray.SetTitle("embeddable-tray-test")
 	start, end := systray.RunWithExternalLoop(tr.OnReady, nil)
 	start()
-	t.Cleanup(func() {
-		tr.Close()
-		end()
-	})
+	t.Cleanup(end)
 
 	bus, err := watcher.WaitItem(ctx)
 	require.NoError(t, err)
