@@ -30,7 +30,7 @@ var errWidgetCrash = errors.New("widget: TypeError: cannot read phoneType.replac
 //   - a contact without phoneNumbers gives nothing;
 //   - a phone entry is kept if nameSearched contains the lower-cased query, or its
 //     phoneNumber (a non-empty string) contains it verbatim;
-//   - a kept entry's phoneType must be a string (.replace('Phone', '')), else it throws.
+//   - a kept entry's phoneType must be a string (.replace('Phone', ”)), else it throws.
 func widgetSearchFilter(answer []byte, searchString string) ([]widgetEntry, error) {
 	var resp struct {
 		Data json.RawMessage `json:"data"`
@@ -88,11 +88,11 @@ func TestWidgetSearchFilter(t *testing.T) {
 	}{
 		{"ann", []widgetEntry{{"1", "+15551230001", "direct"}}, nil},
 		{"5551230001", []widgetEntry{{"1", "+15551230001", "direct"}}, nil},
-		{"(555) 123", nil, nil},               // a formatted query against E.164: dropped
-		{"corp", nil, nil},                    // e-mail and company are not looked at
-		{"undefined", nil, errWidgetCrash},    // every name reads "undefined undefined ...": Bob's entry is kept and has no phoneType
-		{"bob", nil, errWidgetCrash},          // no phoneType on a kept entry
-		{"5551230002", nil, errWidgetCrash},   // likewise, kept by its number
+		{"(555) 123", nil, nil},             // a formatted query against E.164: dropped
+		{"corp", nil, nil},                  // e-mail and company are not looked at
+		{"undefined", nil, errWidgetCrash},  // every name reads "undefined undefined ...": Bob's entry is kept and has no phoneType
+		{"bob", nil, errWidgetCrash},        // no phoneType on a kept entry
+		{"5551230002", nil, errWidgetCrash}, // likewise, kept by its number
 		{"nobody", nil, nil},
 	}
 	for _, tt := range tests {
@@ -137,9 +137,9 @@ func TestSearchSurvivesTheWidget(t *testing.T) {
 		{"ada", []widgetEntry{{"ada", "+12125550101", "mobile"}, {"ada", "+12125550109", "fax"}}},
 		{"LOVELACE", []widgetEntry{{"ada", "+12125550101", "mobile"}, {"ada", "+12125550109", "fax"}}},
 		{"5550101", []widgetEntry{{"ada", "+12125550101", "mobile"}}},
-		{"(415) 555", []widgetEntry{{"bob", "(415) 555-0142", "business"}}},     // national form
-		{"212.555.0109", []widgetEntry{{"ada", "212.555.0109", "fax"}}},          // as the card wrote it
-		{"+44 20 7946", []widgetEntry{{"carol", "+44 20 7946 0958", "home"}}},    // international form
+		{"(415) 555", []widgetEntry{{"bob", "(415) 555-0142", "business"}}},   // national form
+		{"212.555.0109", []widgetEntry{{"ada", "212.555.0109", "fax"}}},       // as the card wrote it
+		{"+44 20 7946", []widgetEntry{{"carol", "+44 20 7946 0958", "home"}}}, // international form
 		{"101", []widgetEntry{{"ada", "+12125550101", "mobile"}, {"dave", "101", "phone"}}},
 		{"build.example", nil}, // e-mail alone: not claimed
 		{"nowhere", nil},       // company alone: not claimed
