@@ -30,7 +30,7 @@ var errWidgetCrash = errors.New("widget: TypeError: cannot read phoneType.replac
 //   - a contact without phoneNumbers gives nothing;
 //   - a phone entry is kept if nameSearched contains the lower-cased query, or its
 //     phoneNumber (a non-empty string) contains it verbatim;
-//   - a kept entry's phoneType must be a string (.replace('Phone', ”)), else it throws.
+//   - a kept entry's phoneType must be a string (its .replace("Phone", "")), else it throws.
 func widgetSearchFilter(answer []byte, searchString string) ([]widgetEntry, error) {
 	var resp struct {
 		Data json.RawMessage `json:"data"`
