@@ -320,6 +320,25 @@ func TestPageInBrowser(t *testing.T) {
 	require.NoError(t, err)
 	require.NotNil(t, st.Authorized)
 	assert.False(t, *st.Authorized, "the foreign frame unauthorized the service")
+
+	// Every registration while authorized fetches the contacts again; a service without
+	// authorizationPath counts as authorized.
+	register := func(svc map[string]any) {
+		seq := w.Seq()
+		w.Post(map[string]any{"type": "fakehost-say", "message": map[string]any{"type": bridge.TypeRegisterService, "service": svc}})
+		_, err := w.WaitFor(ctx, After(seq, IsKind(KindContacts)))
+		require.NoError(t, err, "registration %v fetched no contacts", svc)
+	}
+	again := map[string]any{"name": "FakeHost", "authorizationPath": "/authorize", "contactsPath": "/contacts", "authorized": true}
+	register(again)
+	register(again)
+	register(map[string]any{"name": "NoAuth", "contactsPath": "/contacts"})
+	st, err = w.State(ctx)
+	require.NoError(t, err)
+	require.NotNil(t, st.Authorized)
+	assert.True(t, *st.Authorized)
+	assert.Equal(t, "NoAuth", st.Service)
+
 	// The fake host checks origin and source, so the attacker's request got no response.
 	for _, r := range w.Reports() {
 		assert.False(t, r.Kind == KindUnmatched && r.RequestID == AttackerRequestID, "attacker request answered: %+v", r)
