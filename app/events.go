@@ -16,9 +16,9 @@ func (a *App) Notify(m bridge.Inbound) {
 	case bridge.PageLoad:
 		a.dialer.reset()
 	case bridge.LoginStatus:
-		a.deliver(a.dialer.loggedIn(m.LoggedIn))
+		a.loginStatus(m.LoggedIn)
 	case bridge.DialerStatus:
-		a.deliver(a.dialer.ready(m.Ready))
+		a.deliver(a.dialer.setReady(m.Ready))
 	case bridge.LoginPopup:
 		a.openRingCentralLogin(m.OAuthURI)
 	case bridge.CallRing:
@@ -103,11 +103,27 @@ func firstNonEmpty(s ...string) string {
 // or why its call cannot start.
 func (a *App) Dial(number string) {
 	a.ShowWindow()
-	if !a.dialer.dial(number) {
-		a.tell("Number waiting for RingCentral", number+" goes to the dialer once you are logged in to RingCentral in the window.")
-		return
+	now, loggedOut := a.dialer.dial(number)
+	switch {
+	case now:
+		a.deliver([]string{number})
+	case loggedOut:
+		a.tellLoginFirst()
 	}
-	a.deliver([]string{number})
+}
+
+// loginStatus is the page's rc-login-status-notify: numbers waiting go to the widget once it
+// is logged in; while it says it is logged out, the user hears what they wait for.
+func (a *App) loginStatus(on bool) {
+	due, waiting := a.dialer.setLogin(on)
+	a.deliver(due)
+	if waiting {
+		a.tellLoginFirst()
+	}
+}
+
+func (a *App) tellLoginFirst() {
+	a.tell("Number waiting for RingCentral", "The number goes to the dialer once you are logged in to RingCentral in the window.")
 }
 
 // deliver puts each number in the widget's dialer; while the widget says its dialer is not
@@ -133,39 +149,54 @@ func (a *App) sendNewCall(number string) {
 	}
 }
 
+// login is what the current page said of its RingCentral login.
+type login int
+
+const (
+	loginUnknown login = iota // nothing yet on this page
+	loginOut
+	loginIn
+)
+
 // dialer holds numbers until the widget page can take them: rc-adapter-new-call is
 // ignored by the widget until it is logged in to RingCentral (rc-login-status-notify
 // loggedIn:true, or a dialer that says it is ready, which needs a login too).
 type dialer struct {
 	mu          sync.Mutex
-	login       bool
+	login       login
 	dialerReady bool
 	numbers     []string
 }
 
-// dial reports whether number can go to the widget now; if not, it is kept for later.
-func (d *dialer) dial(number string) bool {
+// dial reports whether number can go to the widget now; if not, it is kept for later, and
+// loggedOut says the page is known to be logged out.
+func (d *dialer) dial(number string) (now, loggedOut bool) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if d.login || d.dialerReady {
-		return true
+	if d.login == loginIn || d.dialerReady {
+		return true, false
 	}
 	if len(d.numbers) < 16 { // a burst of clicks is not a queue to keep forever
 		d.numbers = append(d.numbers, number)
 	}
-	return false
+	return false, d.login == loginOut
 }
 
-// loggedIn records the widget's RingCentral login and returns the numbers now due.
-func (d *dialer) loggedIn(on bool) []string {
+// setLogin records the page's RingCentral login and returns the numbers now due, and
+// whether numbers wait for a login.
+func (d *dialer) setLogin(on bool) (due []string, waiting bool) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	d.login = on
-	return d.due()
+	d.login = loginOut
+	if on {
+		d.login = loginIn
+	}
+	due = d.due()
+	return due, len(d.numbers) > 0
 }
 
-// ready records the dialer's readiness and returns the numbers now due.
-func (d *dialer) ready(on bool) []string {
+// setReady records the dialer's readiness and returns the numbers now due.
+func (d *dialer) setReady(on bool) []string {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.dialerReady = on
@@ -173,7 +204,7 @@ func (d *dialer) ready(on bool) []string {
 }
 
 func (d *dialer) due() []string {
-	if !d.login && !d.dialerReady {
+	if d.login != loginIn && !d.dialerReady {
 		return nil
 	}
 	due := d.numbers
@@ -190,7 +221,7 @@ func (d *dialer) isReady() bool {
 // reset forgets what the old page said: a new page logs in and readies its dialer again.
 func (d *dialer) reset() {
 	d.mu.Lock()
-	d.login, d.dialerReady = false, false
+	d.login, d.dialerReady = loginUnknown, false
 	d.mu.Unlock()
 }
 

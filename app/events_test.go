@@ -52,34 +52,38 @@ func TestDialDoesNotWaitForReady(t *testing.T) {
 	h.app.opts.Notifier = notes
 	h.app.Notify(bridge.PageLoad{Href: "http://127.0.0.1:9/app.html"})
 	h.app.Notify(bridge.DialerStatus{Ready: false})
-	h.app.Notify(bridge.LoginStatus{LoggedIn: false})
 
 	h.app.Dial("+15551234567")
-	assert.Empty(t, h.widget.newCalls(), "not logged in to RingCentral: the widget would drop the number")
+	assert.Empty(t, h.widget.newCalls(), "no login yet: the widget would drop the number")
+	assert.Empty(t, notes.all(), "a kept login may come any moment: nothing to say yet")
+	h.app.Notify(bridge.LoginStatus{LoggedIn: false})
+	assert.Empty(t, h.widget.newCalls())
 	require.Len(t, notes.all(), 1)
 	assert.Contains(t, notes.all()[0], "logged in to RingCentral")
+	h.app.Dial("+15551234567")
+	assert.Len(t, notes.all(), 2, "logged out: said at once")
 
 	h.app.Notify(bridge.LoginStatus{LoggedIn: true})
-	assert.Equal(t, []bridge.NewCall{{PhoneNumber: "+15551234567", ToCall: false}}, h.widget.newCalls())
-	require.Len(t, notes.all(), 2)
-	assert.Contains(t, notes.all()[1], "+15551234567 is in the dialer")
-	assert.Contains(t, notes.all()[1], "not ready")
+	assert.Equal(t, []bridge.NewCall{{PhoneNumber: "+15551234567", ToCall: false}, {PhoneNumber: "+15551234567", ToCall: false}}, h.widget.newCalls())
+	require.Len(t, notes.all(), 4)
+	assert.Contains(t, notes.all()[2], "+15551234567 is in the dialer")
+	assert.Contains(t, notes.all()[2], "not ready")
 
 	h.app.Dial("+15550000000")
-	assert.Len(t, h.widget.newCalls(), 2, "logged in: at once, ready or not")
-	assert.Len(t, notes.all(), 3)
+	assert.Len(t, h.widget.newCalls(), 3, "logged in: at once, ready or not")
+	assert.Len(t, notes.all(), 5)
 
 	h.app.Notify(bridge.DialerStatus{Ready: true})
 	h.app.Dial("+15550000001")
-	assert.Len(t, h.widget.newCalls(), 3)
-	assert.Len(t, notes.all(), 3, "a ready dialer needs no explanation")
+	assert.Len(t, h.widget.newCalls(), 4)
+	assert.Len(t, notes.all(), 5, "a ready dialer needs no explanation")
 
 	// A new page logs in again before it takes numbers.
 	h.app.Notify(bridge.PageLoad{Href: "http://127.0.0.1:9/app.html"})
 	h.app.Dial("+15550000002")
-	assert.Len(t, h.widget.newCalls(), 3)
-	h.app.Notify(bridge.LoginStatus{LoggedIn: true})
 	assert.Len(t, h.widget.newCalls(), 4)
+	h.app.Notify(bridge.LoginStatus{LoggedIn: true})
+	assert.Len(t, h.widget.newCalls(), 5)
 }
 
 // TestCallerFromRealShapes: who calls, from the objects the real widget sends.
