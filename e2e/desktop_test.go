@@ -3,6 +3,9 @@ package e2e
 // Issue 4: the app as a desktop citizen: tel: links, start at login, ring notifications.
 
 import (
+	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -63,6 +66,47 @@ func TestTelLinkGoesToRunningApp(t *testing.T) {
 	}
 	// One page load: the number went to the running widget, not a new window.
 	assert.Equal(t, 1, len(filter(w.Reports(), standin.IsKind(standin.KindLoad))))
+	for _, r := range w.Reports() {
+		assert.False(t, r.Kind == standin.KindIgnored && r.Type == bridge.TypeNewCall, "the widget dropped the number: %s", r.Error)
+	}
+}
+
+// TestTelLinkWaitsForRingCentralLogin: a tel: number that arrives while the widget is logged
+// out of RingCentral (it would drop rc-adapter-new-call) waits, the user is told so, and it
+// reaches the dialer once the widget's own login is done.
+func TestTelLinkWaitsForRingCentralLogin(t *testing.T) {
+	ctx, w, cfg := setup(t)
+	delete(cfg.Widget.Params, "jwt")
+	d := startDesktop(t)
+	notes := desktoptest.StartNotifications(t, d.conn)
+	login := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		back := r.URL.Query().Get("redirect_uri") + "?code=rc-code&state=" + url.QueryEscape(r.URL.Query().Get("state"))
+		http.Redirect(rw, r, back, http.StatusFound)
+	}))
+	t.Cleanup(login.Close)
+	a := apptest.Launch(t, cfg)
+	registration(ctx, t, w, 0)
+	_, err := w.WaitFor(ctx, sent(bridge.TypeLoginStatus, `"loggedIn":false`))
+	require.NoError(t, err)
+
+	second := a.Again(t, "tel:+15551234567")
+	n, err := notes.Wait(ctx)
+	require.NoError(t, err)
+	assert.Contains(t, n.Summary+" "+n.Body, "logged in to RingCentral")
+	code, err := second.Wait(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, 0, code)
+	assert.Empty(t, filter(w.Reports(), standin.IsMessage(bridge.TypeNewCall)), "the widget is logged out: it would drop the number")
+
+	_, err = w.StartLogin(ctx, login.URL+"/restapi/oauth/authorize")
+	require.NoError(t, err)
+	in, err := w.WaitFor(ctx, sent(bridge.TypeLoginStatus, `"loggedIn":true`))
+	require.NoError(t, err)
+	r, err := w.WaitFor(ctx, standin.After(in.Seq, standin.IsMessage(bridge.TypeNewCall)))
+	require.NoError(t, err)
+	var number string
+	require.True(t, r.Field("phoneNumber", &number))
+	assert.Equal(t, "+15551234567", number)
 	for _, r := range w.Reports() {
 		assert.False(t, r.Kind == standin.KindIgnored && r.Type == bridge.TypeNewCall, "the widget dropped the number: %s", r.Error)
 	}
