@@ -56,6 +56,9 @@ func TestTelLinkGoesToRunningApp(t *testing.T) {
 		}
 	}
 
+	require.NoError(t, w.Show(ctx, "dialer"))
+	screenshot(t, "main-window-dialer-not-ready")
+
 	code, err := second.Wait(ctx)
 	require.NoError(t, err, "the second process must hand over and exit")
 	assert.Equal(t, 0, code)

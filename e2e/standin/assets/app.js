@@ -644,6 +644,7 @@
         done();
         return;
       case 'search':
+        $('search').value = c.value || '';
         runSearch(c.value, c.id);
         return;
       case 'refresh':
