@@ -51,10 +51,13 @@
 
   // ---- requests to the host [P: Envelope of requests from the widget] ----
   var pending = {};
+  // timeoutFor: the widget's timeout for what the path is used for (the service's paths, or
+  // the app's usual ones before a registration names them).
   function timeoutFor(path) {
-    if (service && path === service.contactsPath) return 60000;
-    if (service && (path === service.contactSearchPath || path === service.contactMatchPath)) return 30000;
-    if (service && (path === service.callLoggerPath || path === service.messageLoggerPath)) return 15000;
+    var s = service || {};
+    if (path === s.contactsPath || path === '/contacts') return 60000;
+    if ([s.contactSearchPath, s.contactMatchPath, '/contacts/search', '/contacts/match'].indexOf(path) >= 0) return 30000;
+    if ([s.callLoggerPath, s.messageLoggerPath, '/callLogger', '/messageLogger'].indexOf(path) >= 0) return 15000;
     return 3000;
   }
   function uuid() {
