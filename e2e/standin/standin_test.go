@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
 	"os/exec"
 	"strings"
 	"testing"
@@ -163,9 +164,14 @@ func TestPageInBrowser(t *testing.T) {
 	defer cancel()
 
 	page := w.URL() + "?standinHost=1&disableLoginPopup=1&clientId=c&jwt=" + LoginJWT
+	// Not t.TempDir: Chromium's helper processes may still write to the profile when the
+	// browser is killed, and a failed removal would fail the test.
+	profile, err := os.MkdirTemp("", "standin-chromium-")
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = os.RemoveAll(profile) })
 	cmd := exec.CommandContext(ctx, chromium, "--headless=new", "--no-sandbox", "--disable-gpu",
 		"--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update",
-		"--disable-sync", "--password-store=basic", "--user-data-dir="+t.TempDir(), page)
+		"--disable-sync", "--password-store=basic", "--user-data-dir="+profile, page)
 	require.NoError(t, cmd.Start())
 	t.Cleanup(func() {
 		_ = cmd.Process.Kill()
