@@ -147,7 +147,7 @@ func New(opts Options) *App {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	a := &App{opts: opts, cfg: opts.Config, log: opts.Logger, ctx: ctx, cancel: cancel}
-	a.notes.start(ctx, opts.Notifier, opts.Logger)
+	a.notes.start(ctx, opts.Logger)
 	a.snap.Remembered = opts.Remembered
 	if opts.Main != nil {
 		a.snap.WindowVisible = opts.Main.Visible()
@@ -384,8 +384,8 @@ func (a *App) startSignInLocked() <-chan struct{} {
 			a.log.Warn("sign-in failed", "service", a.cfg.Service.Name, "err", err)
 			a.changed()
 			if !errors.Is(err, signin.ErrCancelled) && !errors.Is(err, context.Canceled) {
-				a.notes.show(fmt.Sprintf("Sign-in to %s failed", a.cfg.Service.DisplayName),
-					err.Error()+" To try again, click Authorize in the phone's settings or Sign in in the tray menu.", a.ShowWindow)
+				a.tell(fmt.Sprintf("Sign-in to %s failed", a.cfg.Service.DisplayName),
+					err.Error()+" To try again, click Authorize in the phone's settings or Sign in in the tray menu.")
 			}
 			return
 		}
@@ -534,8 +534,8 @@ func (a *App) expire(epoch uint64, why string) {
 	a.log.Warn("signed out", "service", a.cfg.Service.Name, "why", why)
 	a.changed()
 	a.forget(nil)
-	a.notes.show(fmt.Sprintf("Signed out of %s", a.cfg.Service.DisplayName),
-		why+" Click Authorize in the phone's settings or Sign in in the tray menu.", a.ShowWindow)
+	a.tell(fmt.Sprintf("Signed out of %s", a.cfg.Service.DisplayName),
+		why+" Click Authorize in the phone's settings or Sign in in the tray menu.")
 }
 
 func closedFlow() <-chan struct{} {

@@ -150,20 +150,20 @@ func (u *fakeUI) window(i int) *fakeWindow {
 	return u.windows[i]
 }
 
-// fakeNotifier records desktop notifications.
-type fakeNotifier struct {
+// chanNotifier delivers desktop notifications on a channel.
+type chanNotifier struct {
 	shown chan shownNote
 }
 
 type shownNote struct{ title, body string }
 
-func (n *fakeNotifier) Notify(title, body string, onClick func()) error {
+func (n *chanNotifier) Notify(title, body string, onClick func()) error {
 	n.shown <- shownNote{title, body}
 	return nil
 }
 
 type harness struct {
-	notifier *fakeNotifier
+	notifier *chanNotifier
 	app      *App
 	widget   *fakeWidget
 	auth     *fakeAuth
@@ -188,7 +188,7 @@ func newHarness(t *testing.T, store tokenstore.Store) *harness {
 		store = tokenstore.NewMemory()
 	}
 	h := &harness{widget: &fakeWidget{}, auth: newFakeAuth(), ui: &fakeUI{}, main: &fakeWindow{visible: true}, store: store, snaps: make(chan Snapshot, 64)}
-	h.notifier = &fakeNotifier{shown: make(chan shownNote, 16)}
+	h.notifier = &chanNotifier{shown: make(chan shownNote, 16)}
 	h.app = New(Options{Config: testConfig(), UI: h.ui, Main: h.main, Auth: h.auth, Store: store, Remembered: true, Notifier: h.notifier})
 	h.app.Attach(h.widget)
 	h.app.OnChange(func(s Snapshot) {

@@ -55,15 +55,14 @@ type notes struct {
 }
 
 type note struct {
+	n           Notifier
 	title, body string
 	onClick     func()
+	shown       chan struct{} // a marker of drain: closed when reached
 }
 
-// start begins showing notifications with n (nil: none are shown) until ctx ends.
-func (ns *notes) start(ctx context.Context, n Notifier, log *slog.Logger) {
-	if n == nil {
-		return
-	}
+// start begins showing the queued notifications until ctx ends.
+func (ns *notes) start(ctx context.Context, log *slog.Logger) {
 	ns.queue = make(chan note, 16)
 	go func() {
 		for {
@@ -71,7 +70,11 @@ func (ns *notes) start(ctx context.Context, n Notifier, log *slog.Logger) {
 			case <-ctx.Done():
 				return
 			case m := <-ns.queue:
-				if err := n.Notify(m.title, m.body, m.onClick); err != nil {
+				if m.shown != nil {
+					close(m.shown)
+					continue
+				}
+				if err := m.n.Notify(m.title, m.body, m.onClick); err != nil {
 					log.Warn("cannot show a desktop notification", "err", err)
 				}
 			}
@@ -79,13 +82,21 @@ func (ns *notes) start(ctx context.Context, n Notifier, log *slog.Logger) {
 	}()
 }
 
-// show queues a notification; it never blocks (a burst beyond the queue is dropped).
-func (ns *notes) show(title, body string, onClick func()) {
-	if ns.queue == nil {
+// show queues a notification for n (nil: none); it never blocks (a burst beyond the
+// queue is dropped).
+func (ns *notes) show(n Notifier, title, body string, onClick func()) {
+	if n == nil {
 		return
 	}
 	select {
-	case ns.queue <- note{title, body, onClick}:
+	case ns.queue <- note{n: n, title: title, body: body, onClick: onClick}:
 	default:
 	}
+}
+
+// drain waits until every notification queued before it was shown (tests).
+func (ns *notes) drain() {
+	m := note{shown: make(chan struct{})}
+	ns.queue <- m
+	<-m.shown
 }
