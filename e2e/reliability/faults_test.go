@@ -243,21 +243,6 @@ func TestReloadWithRequestPending(t *testing.T) {
 	assert.Zero(t, logCount(a, "level=ERROR"), "no errors logged")
 }
 
-// startAtHangingProvider starts a stand-in widget and the app with a service whose provider
-// never answers (hits receives the paths it is asked for), and waits for the registration.
-func startAtHangingProvider(t *testing.T) (ctx context.Context, w *standin.Widget, a *apptest.App, cfg config.Config, hits <-chan string) {
-	t.Helper()
-	ctx = timeout(t, 90*time.Second)
-	w = standin.Start(t)
-	provider, hits := hangingProvider(t)
-	cfg = apptest.NewConfig(w, serviceName(t))
-	cfg.Service.OAuth = oauthAt(provider.URL)
-	a = apptest.Launch(t, cfg)
-	_, err := w.WaitFor(ctx, standin.IsMessage(bridge.TypeRegisterService))
-	require.NoError(t, err)
-	return ctx, w, a, cfg, hits
-}
-
 // oauthAt is a provider with its authorize and token endpoints at base.
 func oauthAt(base string) *config.OAuth {
 	return &config.OAuth{AuthorizeURL: base + "/authorize", TokenURL: base + "/token", ClientID: "reliability"}
