@@ -16,7 +16,6 @@ import (
 	"syscall"
 
 	"fyne.io/systray"
-	"golang.org/x/oauth2"
 
 	"github.com/embeddable-tray/embeddable-tray/app"
 	"github.com/embeddable-tray/embeddable-tray/app/autostart"
@@ -174,12 +173,6 @@ func serve(cfg config.Config, f flags, primary *instance.Primary, log *slog.Logg
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 
-	svc, err := startService(ctx, &cfg, log)
-	if err != nil {
-		return err
-	}
-	defer svc.close()
-
 	// Hidden only where the tray can bring the window back.
 	hidden := f.hidden && tray.Available()
 	ui, err := webview.New(webview.Options{Title: "Embeddable Tray", Width: 300, Height: 560, Resizable: true, Debug: f.debug, Hidden: hidden})
@@ -188,29 +181,12 @@ func serve(cfg config.Config, f flags, primary *instance.Primary, log *slog.Logg
 	}
 	mainWin := ui.Main()
 
-	var autostartSwitch app.Autostart
-	if autostart.Supported() {
-		autostartSwitch = startAtLogin{}
+	b, err := build(ctx, cfg, desktop{UI: windowMaker{ui}, Main: mainWin, Log: log})
+	if err != nil {
+		return err
 	}
-	exe, _ := os.Executable()
-	var a *app.App
-	svc.withContacts(cfg, tokenFunc(func() (*oauth2.Token, error) { return a.Token() }), log)
-	a = app.New(app.Options{
-		Config:         cfg,
-		UI:             windowMaker{ui},
-		Main:           mainWin,
-		Auth:           svc.auth,
-		Store:          svc.store,
-		Remembered:     svc.remembered,
-		Contacts:       svc.contacts,
-		IsUnauthorized: svc.isUnauthorized,
-		Notifier:       newNotifier(log),
-		Autostart:      autostartSwitch,
-		Executable:     exe,
-		Logger:         log,
-	})
-	svc.app = a // the address book's password prompt opens its windows through the app
-	defer a.Close()
+	defer b.close()
+	a, cfg := b.app, b.cfg
 
 	router := bridge.NewRouter()
 	a.Routes(router)
@@ -249,7 +225,7 @@ func serve(cfg config.Config, f flags, primary *instance.Primary, log *slog.Logg
 	go quitOnSignal(ctx, a)
 
 	mainWin.Navigate(cfg.WidgetURL())
-	log.Info("started", "version", version, "widget", cfg.Widget.URL, "service", cfg.Service.Name, "demo", svc.demo)
+	log.Info("started", "version", version, "widget", cfg.Widget.URL, "service", cfg.Service.Name, "demo", b.svc.demo)
 	ui.Run()
 	if endTray != nil {
 		endTray()

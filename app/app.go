@@ -66,6 +66,10 @@ type Options struct {
 	// Remembered is false when Store is only in memory (no keyring).
 	Remembered bool
 	Contacts   AddressBook // optional
+	// NewContacts, when Contacts is nil, makes the address book from the app itself (its
+	// Token, its account, its windows for an app-password prompt): the book and the app
+	// need each other, and neither is bound to the other after the fact. Optional.
+	NewContacts func(a *App) (AddressBook, func(error) bool)
 	// IsUnauthorized recognises the address book's "the server refused the token" error.
 	IsUnauthorized func(error) bool
 	Notifier       Notifier  // optional
@@ -148,6 +152,15 @@ func New(opts Options) *App {
 	ctx, cancel := context.WithCancel(context.Background())
 	a := &App{opts: opts, cfg: opts.Config, log: opts.Logger, ctx: ctx, cancel: cancel}
 	a.notes.start(ctx, opts.Logger)
+	if a.opts.Contacts == nil && a.opts.NewContacts != nil {
+		book, isUnauthorized := a.opts.NewContacts(a)
+		if book != nil { // not a typed nil in the interface
+			a.opts.Contacts = book
+		}
+		if isUnauthorized != nil {
+			a.opts.IsUnauthorized = isUnauthorized
+		}
+	}
 	a.snap.Remembered = opts.Remembered
 	if opts.Main != nil {
 		a.snap.WindowVisible = opts.Main.Visible()

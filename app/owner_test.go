@@ -261,3 +261,23 @@ func TestOfflinePageRetriesUntilTheWidgetAnswers(t *testing.T) {
 	assert.True(t, strings.Contains(main.html, srv.URL), "the offline page names the widget: %s", main.html)
 	assert.GreaterOrEqual(t, tries.Load(), int32(3), "retried while it failed")
 }
+
+// TestNewContactsIsMadeFromTheApp: the address book is made by New from the app itself,
+// so its token source is the app, never a closure over a variable assigned later.
+func TestNewContactsIsMadeFromTheApp(t *testing.T) {
+	var got *App
+	book := &countingBook{}
+	a := New(Options{Config: testConfig(), UI: &fakeUI{}, Auth: newFakeAuth(),
+		NewContacts: func(a *App) (AddressBook, func(error) bool) {
+			got = a
+			_, err := a.Token() // usable at once: signed out, not a nil App
+			assert.ErrorIs(t, err, ErrNotAuthorized)
+			return book, func(error) bool { return true }
+		}})
+	defer a.Close()
+	assert.Same(t, a, got)
+	assert.Equal(t, ContactsPath, a.Registration().ContactsPath)
+	assert.NotNil(t, a.opts.IsUnauthorized)
+}
+
+type countingBook struct{ AddressBook }
