@@ -40,14 +40,14 @@ func TestSignOutSticksWhileARefreshIsInFlight(t *testing.T) {
 	<-refreshing // New began refreshing the remembered, expired token
 
 	wait(t, a.SignOut())
-	assert.Equal(t, "old", (<-auth.revoked).AccessToken)
+	assert.Equal(t, "old", recv(t, auth.revoked).AccessToken)
 	close(proceed)
 	_, err := a.Token() // waits for the refresh under way (one at a time), then: signed out
 	require.ErrorIs(t, err, ErrNotAuthorized)
 
 	_, err = store.Load()
 	assert.ErrorIs(t, err, tokenstore.ErrNotFound, "nothing written after the sign-out survives it")
-	assert.Equal(t, "fresh", (<-auth.revoked).AccessToken, "the late token is revoked, not kept")
+	assert.Equal(t, "fresh", recv(t, auth.revoked).AccessToken, "the late token is revoked, not kept")
 	assert.Equal(t, SignedOut, a.Snapshot().Phase)
 }
 
@@ -66,7 +66,7 @@ func TestAuthorizeDuringSignOutSignsInAfter(t *testing.T) {
 	close(store.release)
 	wait(t, out)
 
-	<-h.auth.started // the queued sign-in began
+	recv(t, h.auth.started) // the queued sign-in began
 	h.auth.results <- signinOutcome{res: signin.Result{Token: tok, Account: "bob@example.com"}}
 	require.Eventually(t, func() bool { return h.app.Snapshot().Phase == SignedIn }, 5*time.Second, time.Millisecond)
 	assert.Equal(t, "bob@example.com", h.app.Snapshot().Account)
@@ -88,6 +88,19 @@ func TestSignOutDropsAQueuedSignIn(t *testing.T) {
 	wait(t, out)
 	assert.Equal(t, SignedOut, h.app.Snapshot().Phase)
 	assert.Empty(t, h.auth.started, "no sign-in started")
+}
+
+// recv is <-ch, failing the test instead of hanging when nothing comes.
+func recv[T any](t *testing.T, ch <-chan T) T {
+	t.Helper()
+	select {
+	case v := <-ch:
+		return v
+	case <-time.After(10 * time.Second):
+		t.Fatal("nothing came")
+	}
+	var zero T
+	return zero
 }
 
 // gatedStore holds Delete (and Save, with saving) until release closes.
