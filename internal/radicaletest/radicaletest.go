@@ -28,7 +28,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/embeddable-tray/embeddable-tray/internal/desktoptest"
+	"github.com/embeddable-tray/embeddable-tray/internal/realpart"
 )
 
 // User owns the address books; Radicale takes her with Password only.
@@ -49,7 +49,7 @@ func Start(tb testing.TB) *Server {
 	tb.Helper()
 	bin, err := exec.LookPath("radicale")
 	if err != nil {
-		desktoptest.Missing(tb, "radicale is not installed (apt-get install radicale)")
+		realpart.Missing(tb, "radicale is not installed (apt-get install radicale)")
 	}
 	dir := tb.TempDir()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
