@@ -69,11 +69,6 @@ func TestEncodeGolden(t *testing.T) {
 			msg:  SyncContacts{},
 			want: `{"type":"rc-adapter-sync-third-party-contacts"}`,
 		},
-		{
-			name: "navigate",
-			msg:  NavigateTo{Path: "/dialer"},
-			want: `{"type":"rc-adapter-navigate-to","path":"/dialer"}`,
-		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -97,7 +92,7 @@ func TestEncodeGolden(t *testing.T) {
 }
 
 func TestEncodeCoversEveryOutboundType(t *testing.T) {
-	msgs := []Outbound{RegisterService{}, Response{}, UpdateAuthorization{}, AuthorizationCode{}, NewCall{}, SyncContacts{}, NavigateTo{}}
+	msgs := []Outbound{RegisterService{}, Response{}, UpdateAuthorization{}, AuthorizationCode{}, NewCall{}, SyncContacts{}}
 	var types []string
 	for _, m := range msgs {
 		_, err := Encode(m)

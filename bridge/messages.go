@@ -18,7 +18,6 @@ const (
 	TypeAuthorizationCode   = "rc-adapter-authorization-code"
 	TypeNewCall             = "rc-adapter-new-call"
 	TypeSyncContacts        = "rc-adapter-sync-third-party-contacts"
-	TypeNavigateTo          = "rc-adapter-navigate-to"
 
 	// Widget -> host.
 	TypeRequest        = "rc-post-message-request"
@@ -40,7 +39,7 @@ const (
 func OutboundTypes() []string {
 	return []string{
 		TypeRegisterService, TypeResponse, TypeUpdateAuthorization, TypeAuthorizationCode,
-		TypeNewCall, TypeSyncContacts, TypeNavigateTo,
+		TypeNewCall, TypeSyncContacts,
 	}
 }
 
@@ -117,18 +116,12 @@ type NewCall struct {
 // SyncContacts asks the widget to fetch the third-party contacts again.
 type SyncContacts struct{}
 
-// NavigateTo moves the widget to one of its routes, e.g. "/dialer".
-type NavigateTo struct {
-	Path string `json:"path"`
-}
-
 func (RegisterService) MessageType() string     { return TypeRegisterService }
 func (Response) MessageType() string            { return TypeResponse }
 func (UpdateAuthorization) MessageType() string { return TypeUpdateAuthorization }
 func (AuthorizationCode) MessageType() string   { return TypeAuthorizationCode }
 func (NewCall) MessageType() string             { return TypeNewCall }
 func (SyncContacts) MessageType() string        { return TypeSyncContacts }
-func (NavigateTo) MessageType() string          { return TypeNavigateTo }
 
 func (RegisterService) outbound()     {}
 func (Response) outbound()            {}
@@ -136,7 +129,6 @@ func (UpdateAuthorization) outbound() {}
 func (AuthorizationCode) outbound()   {}
 func (NewCall) outbound()             {}
 func (SyncContacts) outbound()        {}
-func (NavigateTo) outbound()          {}
 
 // Request is a call from the widget to the host (rc-post-message-request). RequestID and
 // Path are always present (Decode rejects a request without them); Body is the raw JSON
