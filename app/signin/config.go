@@ -6,11 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/embeddable-tray/embeddable-tray/internal/loopback"
 )
 
 // DefaultTimeout is how long a sign-in waits for the provider's callback.
@@ -71,22 +72,10 @@ func checkEndpoint(name, raw string) error {
 	if err != nil {
 		return fmt.Errorf("signin: the %s %q is not a URL: %w", name, raw, err)
 	}
-	switch {
-	case u.Scheme == "https" && u.Host != "":
-		return nil
-	case u.Scheme == "http" && isLoopback(u.Hostname()):
+	if loopback.Secure(u) {
 		return nil
 	}
 	return fmt.Errorf("signin: the %s %q must be an https URL (plain http only on 127.0.0.1/localhost)", name, raw)
-}
-
-// isLoopback reports whether host (no port) names this machine.
-func isLoopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // discoveryDoc is the part of OpenID Provider Metadata (OIDC Discovery §3) we use.
