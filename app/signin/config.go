@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -34,6 +35,8 @@ type Config struct {
 // endpoints are the provider's URLs once discovery (if any) is done.
 type endpoints struct {
 	authorize, token, userinfo, revoke string
+	// basicOnly: discovery lists client_secret_basic and not client_secret_post.
+	basicOnly bool
 }
 
 // check says what is wrong with cfg, in words for whoever wrote the config.
@@ -80,11 +83,12 @@ func checkEndpoint(name, raw string) error {
 
 // discoveryDoc is the part of OpenID Provider Metadata (OIDC Discovery §3) we use.
 type discoveryDoc struct {
-	Issuer                string `json:"issuer"`
-	AuthorizationEndpoint string `json:"authorization_endpoint"`
-	TokenEndpoint         string `json:"token_endpoint"`
-	UserinfoEndpoint      string `json:"userinfo_endpoint"`
-	RevocationEndpoint    string `json:"revocation_endpoint"`
+	Issuer                string   `json:"issuer"`
+	AuthorizationEndpoint string   `json:"authorization_endpoint"`
+	TokenEndpoint         string   `json:"token_endpoint"`
+	UserinfoEndpoint      string   `json:"userinfo_endpoint"`
+	RevocationEndpoint    string   `json:"revocation_endpoint"`
+	TokenAuthMethods      []string `json:"token_endpoint_auth_methods_supported"`
 }
 
 // maxBody bounds every response body read from the provider.
@@ -122,6 +126,8 @@ func discover(ctx context.Context, hc *http.Client, cfg Config) (endpoints, erro
 		token:     first(cfg.TokenURL, doc.TokenEndpoint),
 		userinfo:  first(cfg.UserinfoURL, doc.UserinfoEndpoint),
 		revoke:    first(cfg.RevokeURL, doc.RevocationEndpoint),
+		basicOnly: slices.Contains(doc.TokenAuthMethods, "client_secret_basic") &&
+			!slices.Contains(doc.TokenAuthMethods, "client_secret_post"),
 	}
 	if ep.authorize == "" || ep.token == "" {
 		return fail("%s has no authorization_endpoint or token_endpoint", where)
