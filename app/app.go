@@ -287,7 +287,7 @@ func (a *App) SignIn() <-chan struct{} {
 	f := &flow{cancel: cancel, done: make(chan struct{})}
 	a.flow = f
 	a.snap.Phase, a.snap.Problem = SigningIn, ""
-	var presenter signin.Presenter = signin.BrowserPresenter{}
+	var presenter signin.Presenter = &signin.BrowserPresenter{Logger: a.log}
 	a.presenter = nil
 	if a.cfg.Service.SignIn != "browser" {
 		a.presenter = newWindowPresenter(a.opts.UI, a.cfg.Service.DisplayName)
