@@ -21,7 +21,7 @@ type Book struct {
 	log *slog.Logger
 	now func() time.Time // test seam
 
-	syncMu sync.Mutex // one sync with the server at a time
+	syncMu chan struct{} // holds one token: one sync with the server at a time, waited for under the request's context
 
 	mu     sync.RWMutex
 	gen    uint64    // bumped by Clear: a sync begun before it must not bring data back
@@ -46,7 +46,7 @@ func New(cfg Config, httpClient *http.Client, logger *slog.Logger) *Book {
 	if logger == nil {
 		logger = slog.Default()
 	}
-	return &Book{cfg: cfg, hc: guardedClient{hc: httpClient}, log: logger, now: time.Now}
+	return &Book{cfg: cfg, hc: guardedClient{hc: httpClient}, log: logger, now: time.Now, syncMu: make(chan struct{}, 1)}
 }
 
 // Clear drops everything held about the address book (sign-out). Nothing is ever written

@@ -224,3 +224,29 @@ func TestBearerWaitsNoLongerThanTheRequest(t *testing.T) {
 type tokenFunc func() (*oauth2.Token, error)
 
 func (f tokenFunc) Token() (*oauth2.Token, error) { return f() }
+
+// TestLookupDoesNotWaitPastItsTimeout: a search behind a sync that hangs on the server
+// answers (with an error) when its own context ends, not when the sync does: the widget
+// gives search and match 30 s, contacts 60 s.
+func TestLookupDoesNotWaitPastItsTimeout(t *testing.T) {
+	entered, release := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		once.Do(func() { close(entered) })
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+		http.Error(w, "late", http.StatusServiceUnavailable)
+	}))
+	defer srv.Close()
+	defer close(release)
+	b := guardedBook(t, srv.URL+"/dav/book/", &currentToken{tok: "t"})
+	go func() { _, _ = b.HandleContacts(context.Background(), []byte(`{"page":1}`)) }()
+	<-entered
+
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel() // the widget's timeout, already over
+	_, err := b.HandleSearch(ctx, []byte(`{"searchString":"ann"}`))
+	require.ErrorIs(t, err, context.Canceled)
+}

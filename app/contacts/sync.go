@@ -27,8 +27,13 @@ var errCleared = errors.New("contacts: signed out during the sync")
 // ETag listing), then a multiget of what changed. One at a time; the network part runs
 // without Book.mu so search and match keep answering from the previous state.
 func (b *Book) sync(ctx context.Context) error {
-	b.syncMu.Lock()
-	defer b.syncMu.Unlock()
+	// A lookup waiting behind a long sync still answers within its own timeout.
+	select {
+	case b.syncMu <- struct{}{}:
+	case <-ctx.Done():
+		return fmt.Errorf("contacts: waiting for the sync under way: %w", ctx.Err())
+	}
+	defer func() { <-b.syncMu }()
 
 	b.mu.RLock()
 	gen, st := b.gen, b.st
