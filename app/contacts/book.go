@@ -31,8 +31,8 @@ type Book struct {
 }
 
 // New returns a Book that reaches cfg.URL through httpClient, which carries the auth
-// (oauth2.NewClient with the sign-in's TokenSource, or basic auth). Nothing is fetched
-// until the widget asks.
+// (NewClient with a Bearer over the app's Token, or app/apppassword's Basic auth).
+// Nothing is fetched until the widget asks.
 func New(cfg Config, httpClient *http.Client, logger *slog.Logger) *Book {
 	if cfg.PageSize <= 0 {
 		cfg.PageSize = 100

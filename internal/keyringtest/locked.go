@@ -10,7 +10,7 @@ import (
 	"github.com/godbus/dbus/v5"
 	"github.com/stretchr/testify/require"
 
-	"github.com/embeddable-tray/embeddable-tray/internal/desktoptest"
+	"github.com/embeddable-tray/embeddable-tray/internal/realpart"
 )
 
 // privateEnv marks the child process RunWithPrivateKeyring starts.
@@ -31,7 +31,7 @@ func RunWithPrivateKeyring(t *testing.T) string {
 	t.Helper()
 	for _, tool := range []string{"dbus-run-session", "gnome-keyring-daemon"} {
 		if _, err := exec.LookPath(tool); err != nil {
-			desktoptest.Missing(t, tool+" is not installed (apt-get install dbus gnome-keyring)")
+			realpart.Missing(t, tool+" is not installed (apt-get install dbus gnome-keyring)")
 		}
 	}
 	exe, err := os.Executable()

@@ -141,13 +141,6 @@ func (c *capper) forget(conn net.Conn) {
 	delete(c.conns, conn)
 }
 
-// open is how many connections are held (tests).
-func (c *capper) open() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return len(c.conns)
-}
-
 type capListener struct {
 	net.Listener
 	c *capper
