@@ -21,9 +21,11 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"github.com/zalando/go-keyring"
 
 	"github.com/embeddable-tray/embeddable-tray/app/config"
 	"github.com/embeddable-tray/embeddable-tray/e2e/apptest"
+	"github.com/embeddable-tray/embeddable-tray/internal/keyringtest"
 	"github.com/embeddable-tray/embeddable-tray/internal/radicaletest"
 )
 
@@ -259,4 +261,48 @@ func TestWidgetURLSecretsNotLogged(t *testing.T) {
 	require.NoError(t, err)
 	_ = w
 	assert.NotContains(t, a.Log(), "s3cret")
+}
+
+// TestSignOutWithLockedKeyringAgreesAfterRestart reproduces issue 9 point 5: with the
+// keyring locked at sign-out the token was revoked but the entry kept, and the next start
+// said "signed in". Now the sign-out ends signed out and the tray says why; the next start
+// (keyring still locked) is signed out; the one after the keyring is unlocked is signed
+// out too, and the entry is gone. It runs in a child with a keyring of its own, since it
+// locks it. SECURITY.md: "Tokens in the OS keyring".
+func TestSignOutWithLockedKeyringAgreesAfterRestart(t *testing.T) {
+	if !keyringtest.InPrivateKeyring() {
+		apptest.RequireSession(t)
+		out := keyringtest.RunWithPrivateKeyring(t, "EMBEDDABLE_TRAY_BIN="+apptest.Binary(t))
+		assert.Contains(t, out, "--- PASS: TestSignOutWithLockedKeyringAgreesAfterRestart")
+		return
+	}
+	ctx, w, cfg := setup(t)
+	startOIDC(t, &cfg)
+	d := startDesktop(t)
+	a := apptest.Launch(t, cfg)
+	bus := d.item(ctx, t)
+	registration(ctx, t, w, 0)
+	seq := w.Seq()
+	require.NoError(t, w.ClickAuthorize(ctx))
+	authStatus(ctx, t, w, seq, true)
+	_, err := keyring.Get("embeddable-tray", cfg.Service.Name)
+	require.NoError(t, err, "the sign-in is in the keyring")
+
+	keyringtest.Lock(t)
+	seq = w.Seq()
+	require.NoError(t, w.ClickAuthorize(ctx)) // Unauthorize
+	authStatus(ctx, t, w, seq, false)
+	d.waitLabel(ctx, t, bus, "Signed out. The keyring is locked")
+
+	for _, unlocked := range []bool{false, true} {
+		if unlocked {
+			keyringtest.Unlock(t)
+		}
+		seq = w.Seq()
+		a = a.Restart(t)
+		_, s, _ := registration(ctx, t, w, seq)
+		assert.False(t, s.Authorized, "the next start (keyring unlocked: %v) agrees: signed out", unlocked)
+	}
+	_, err = keyring.Get("embeddable-tray", cfg.Service.Name)
+	require.ErrorIs(t, err, keyring.ErrNotFound, "the start after the unlock deleted the entry")
 }

@@ -24,10 +24,10 @@ const PrivatePassword = "keyringtest"
 func InPrivateKeyring() bool { return os.Getenv(privateEnv) == "1" }
 
 // RunWithPrivateKeyring runs the calling top-level test again in a child process with a
-// session bus and a gnome-keyring of its own (password PrivatePassword) and no display, so
-// that locking that keyring disturbs no other test and its unlock prompt fails at once
-// instead of waiting for a user. It requires the child to pass and returns its output.
-func RunWithPrivateKeyring(t *testing.T) string {
+// session bus and a gnome-keyring of its own (password PrivatePassword), so that locking
+// that keyring disturbs no other test. env is added to the child's environment. It
+// requires the child to pass and returns its output.
+func RunWithPrivateKeyring(t *testing.T, env ...string) string {
 	t.Helper()
 	for _, tool := range []string{"dbus-run-session", "gnome-keyring-daemon"} {
 		if _, err := exec.LookPath(tool); err != nil {
@@ -38,16 +38,16 @@ func RunWithPrivateKeyring(t *testing.T) string {
 	require.NoError(t, err)
 	script := `eval "$(printf %s ` + PrivatePassword + ` | gnome-keyring-daemon --unlock --components=secrets)" && exec "$0" "$@"`
 	cmd := exec.Command("dbus-run-session", "--", "sh", "-c", script, exe, "-test.run=^"+regexp.QuoteMeta(t.Name())+"$", "-test.v")
-	var env []string
+	var childEnv []string
 	for _, kv := range os.Environ() {
 		name, _, _ := strings.Cut(kv, "=")
 		switch name {
-		case "DISPLAY", "WAYLAND_DISPLAY", "DBUS_SESSION_BUS_ADDRESS", "XDG_DATA_HOME", "XDG_RUNTIME_DIR":
+		case "DBUS_SESSION_BUS_ADDRESS", "XDG_DATA_HOME", "XDG_RUNTIME_DIR":
 			continue
 		}
-		env = append(env, kv)
+		childEnv = append(childEnv, kv)
 	}
-	cmd.Env = append(env, privateEnv+"=1", "XDG_DATA_HOME="+t.TempDir(), "XDG_RUNTIME_DIR="+t.TempDir())
+	cmd.Env = append(append(childEnv, privateEnv+"=1", "XDG_DATA_HOME="+t.TempDir(), "XDG_RUNTIME_DIR="+t.TempDir()), env...)
 	out, err := cmd.CombinedOutput()
 	require.NoError(t, err, "child: %s", out)
 	return string(out)
@@ -59,13 +59,17 @@ const (
 	loginPath   = dbus.ObjectPath("/org/freedesktop/secrets/collection/login")
 )
 
-// Lock locks the login keyring, as a screen lock or an idle timeout does. Only in the
-// child of RunWithPrivateKeyring.
+// Lock locks the login keyring, as a screen lock or an idle timeout does, and makes its
+// unlock prompt fail at once (no display for the prompter this bus starts) instead of
+// waiting for a user: as if the user dismissed it. Only in the child of
+// RunWithPrivateKeyring.
 func Lock(t testing.TB) {
 	t.Helper()
 	require.True(t, InPrivateKeyring(), "Lock outside RunWithPrivateKeyring would lock the session's keyring")
 	conn, err := dbus.SessionBus()
 	require.NoError(t, err)
+	require.NoError(t, conn.BusObject().Call("org.freedesktop.DBus.UpdateActivationEnvironment", 0,
+		map[string]string{"DISPLAY": "", "WAYLAND_DISPLAY": ""}).Err)
 	var locked []dbus.ObjectPath
 	var prompt dbus.ObjectPath
 	require.NoError(t, conn.Object(secretsName, secretsPath).Call("org.freedesktop.Secret.Service.Lock", 0,
