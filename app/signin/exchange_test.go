@@ -97,3 +97,38 @@ func TestExchangeBoundedBySignInDeadline(t *testing.T) {
 	require.ErrorIs(t, err, ErrTimeout)
 	assert.Equal(t, 1, p.codePosts())
 }
+
+// TestTokenEndpointRedirectElsewhereNotFollowed: a token endpoint that redirects the code
+// exchange to another origin (a 307 re-posts the form: code, verifier, client secret)
+// does not get it followed; the other origin gets nothing.
+func TestTokenEndpointRedirectElsewhereNotFollowed(t *testing.T) {
+	var mu sync.Mutex
+	var stolen []string
+	evil := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_ = r.ParseForm()
+		mu.Lock()
+		stolen = append(stolen, r.PostForm.Encode())
+		mu.Unlock()
+	}))
+	defer evil.Close()
+	mux := http.NewServeMux()
+	mux.HandleFunc("/authorize", func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		to, _ := url.Parse(q.Get("redirect_uri"))
+		to.RawQuery = url.Values{"code": {"the-code"}, "state": {q.Get("state")}}.Encode()
+		http.Redirect(w, r, to.String(), http.StatusFound)
+	})
+	mux.HandleFunc("/token", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, evil.URL+"/token", http.StatusTemporaryRedirect)
+	})
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	c, err := New(Config{AuthorizeURL: srv.URL + "/authorize", TokenURL: srv.URL + "/token",
+		ClientID: "app", ClientSecret: "s3cret", Timeout: 30 * time.Second}, nil, nil)
+	require.NoError(t, err)
+	_, err = c.SignIn(context.Background(), newBrowser())
+	require.ErrorIs(t, err, ErrExchange)
+	mu.Lock()
+	defer mu.Unlock()
+	assert.Empty(t, stolen, "the other origin got the exchange")
+}

@@ -11,6 +11,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/subtle"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -19,6 +20,8 @@ import (
 	"time"
 
 	"golang.org/x/oauth2"
+
+	"github.com/embeddable-tray/embeddable-tray/internal/weborigin"
 )
 
 // Presenter shows the authorization URL to the user and reports a close by hand.
@@ -61,6 +64,22 @@ func New(cfg Config, httpClient *http.Client, logger *slog.Logger) (*Client, err
 	if httpClient == nil {
 		httpClient = &http.Client{Timeout: 30 * time.Second}
 	}
+	// Codes, verifiers, tokens and the client secret go to the provider's endpoints only: a
+	// redirect to another origin (a 307 would re-post the form) is not followed.
+	sameOrigin := *httpClient
+	sameOrigin.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		if !weborigin.Same(req.URL, via[0].URL) {
+			return fmt.Errorf("signin: %s redirected to another origin (%s); not followed", weborigin.Of(via[0].URL), weborigin.Of(req.URL))
+		}
+		if httpClient.CheckRedirect != nil {
+			return httpClient.CheckRedirect(req, via)
+		}
+		if len(via) >= 10 {
+			return errors.New("signin: stopped after 10 redirects")
+		}
+		return nil
+	}
+	httpClient = &sameOrigin
 	if logger == nil {
 		logger = slog.Default()
 	}
