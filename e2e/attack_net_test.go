@@ -14,6 +14,7 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -305,4 +306,50 @@ func TestSignOutWithLockedKeyringAgreesAfterRestart(t *testing.T) {
 	}
 	_, err = keyring.Get("embeddable-tray", cfg.Service.Name)
 	require.ErrorIs(t, err, keyring.ErrNotFound, "the start after the unlock deleted the entry")
+}
+
+// TestBrowserSignInKeepsStateOffTheCommandLine reproduces issue 9 point 5: in browser mode
+// the authorization URL, with its state and callback port, was on xdg-open's command line,
+// which every local user reads with ps. Now the opener (no desktop portal on this bus) gets
+// a one-time loopback URL; the browser following it signs in, and it is dead afterwards.
+// SECURITY.md: "Other local users, against browser-mode sign-in".
+func TestBrowserSignInKeepsStateOffTheCommandLine(t *testing.T) {
+	ctx, w, cfg := setup(t)
+	startOIDC(t, &cfg)
+	cfg.Service.SignIn = "browser"
+	bin := t.TempDir()
+	argv := filepath.Join(bin, "argv")
+	require.NoError(t, os.WriteFile(filepath.Join(bin, "xdg-open"),
+		[]byte("#!/bin/sh\nprintf '%s\\n' \"$@\" > "+argv+".tmp && mv "+argv+".tmp "+argv+"\n"), 0o755))
+	t.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
+	a := apptest.Launch(t, cfg)
+	registration(ctx, t, w, 0)
+	seq := w.Seq()
+	require.NoError(t, w.ClickAuthorize(ctx))
+
+	var opened string
+	eventually(ctx, t, "the browser opener ran", func() bool {
+		b, err := os.ReadFile(argv)
+		opened = strings.TrimSpace(string(b))
+		return err == nil
+	})
+	require.Regexp(t, `^http://127\.0\.0\.1:\d+/[A-Z2-7]{26}$`, opened, "the opener's whole command line")
+	m := regexp.MustCompile(`redirect_uri=http://127\.0\.0\.1:(\d+)/callback`).FindStringSubmatch(a.Log())
+	require.NotNil(t, m, "the callback in the log")
+	assert.NotContains(t, opened, m[1], "the callback port")
+	assert.NotContains(t, opened, "state")
+
+	// The user's browser: the one-time URL, the provider, the callback.
+	resp, err := http.Get(opened)
+	require.NoError(t, err)
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusOK, resp.StatusCode, "the callback's page")
+	authStatus(ctx, t, w, seq, true)
+
+	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	if resp, err := noFollow.Get(opened); err == nil {
+		resp.Body.Close()
+		assert.NotEqual(t, http.StatusFound, resp.StatusCode, "the one-time URL leads nowhere a second time")
+	}
 }
