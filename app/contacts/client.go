@@ -87,10 +87,11 @@ func (b *limitedBody) Read(p []byte) (int, error) {
 	if b.left <= 0 {
 		// One byte more tells a body of exactly the limit from a longer one.
 		var one [1]byte
-		if n, _ := b.rc.Read(one[:]); n > 0 {
+		n, err := b.rc.Read(one[:])
+		if n > 0 {
 			return 0, ErrTooLarge
 		}
-		return b.rc.Read(p[:0])
+		return 0, err
 	}
 	if int64(len(p)) > b.left {
 		p = p[:b.left]

@@ -250,3 +250,24 @@ func TestLookupDoesNotWaitPastItsTimeout(t *testing.T) {
 	_, err := b.HandleSearch(ctx, []byte(`{"searchString":"ann"}`))
 	require.ErrorIs(t, err, context.Canceled)
 }
+
+// TestLimitedBody: a body of exactly the limit is read whole; one byte more is an error,
+// never a silently cut answer.
+func TestLimitedBody(t *testing.T) {
+	for _, tt := range []struct {
+		body    string
+		wantErr error
+	}{
+		{"12345", nil},
+		{"123456", ErrTooLarge},
+		{"", nil},
+	} {
+		got, err := io.ReadAll(&limitedBody{rc: io.NopCloser(strings.NewReader(tt.body)), left: 5})
+		if tt.wantErr != nil {
+			require.ErrorIs(t, err, tt.wantErr, tt.body)
+			continue
+		}
+		require.NoError(t, err)
+		assert.Equal(t, tt.body, string(got))
+	}
+}
