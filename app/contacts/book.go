@@ -21,7 +21,7 @@ type Book struct {
 	log *slog.Logger
 	now func() time.Time // test seam
 
-	syncMu chan struct{} // holds one token: one sync with the server at a time, waited for under the request's context
+	syncMu chan struct{} // one sync with the server at a time (full: a sync is under way)
 
 	mu     sync.RWMutex
 	gen    uint64    // bumped by Clear: a sync begun before it must not bring data back
