@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/godbus/dbus/v5"
-	"golang.org/x/oauth2"
 
 	"github.com/embeddable-tray/embeddable-tray/app"
 	"github.com/embeddable-tray/embeddable-tray/app/apppassword"
@@ -90,6 +89,12 @@ func startService(ctx context.Context, cfg config.Config, store tokenstore.Store
 		}
 	}
 	s.store, s.remembered = store, remembered
+	if carddavURL != "" {
+		if err := contacts.CheckURL(carddavURL); err != nil {
+			s.close()
+			return nil, fmt.Errorf("service.contacts.carddavUrl: %w", err)
+		}
+	}
 	s.carddavURL = carddavURL
 	return s, nil
 }
@@ -125,8 +130,13 @@ func (s *service) newBook(cfg config.Config, a *app.App, log *slog.Logger) (app.
 	log = log.With("component", "contacts")
 	bookCfg := contacts.Config{URL: s.carddavURL, ServiceName: cfg.Service.Name, Region: region}
 	if ct.Auth != "password" {
-		client := oauth2.NewClient(context.Background(), a)
-		client.Timeout = 60 * time.Second
+		// The app's Token on every request: no client of its own caches a token across
+		// sign-ins.
+		client, err := contacts.NewClient(s.carddavURL, &contacts.Bearer{Tokens: a})
+		if err != nil {
+			log.Error("no address book", "err", err)
+			return nil, nil
+		}
 		return contacts.New(bookCfg, client, log), func(err error) bool { return errors.Is(err, contacts.ErrUnauthorized) }
 	}
 
@@ -146,9 +156,13 @@ func (s *service) newBook(cfg config.Config, a *app.App, log *slog.Logger) (app.
 			return apppassword.Prompt(ctx, open, title, account(), s.carddavURL)
 		})
 	source.Logger = log
-	client := &http.Client{Timeout: 60 * time.Second, Transport: &apppassword.Transport{
+	client, err := contacts.NewClient(s.carddavURL, &apppassword.Transport{
 		User: account, Source: source, Server: s.carddavURL,
-	}}
+	})
+	if err != nil {
+		log.Error("no address book", "err", err)
+		return nil, nil
+	}
 	// A 401 here refuses the app password, not the sign-in: the Transport forgot it and the
 	// next request asks again, so it does not sign out.
 	return forgettingBook{AddressBook: contacts.New(bookCfg, client, log), source: source, log: log}, func(error) bool { return false }

@@ -368,7 +368,7 @@ func (a *App) startSignInLocked() <-chan struct{} {
 		close(f.done)
 		return f.done
 	}
-	var presenter signin.Presenter = signin.BrowserPresenter{}
+	var presenter signin.Presenter = &signin.BrowserPresenter{Logger: a.log}
 	var window *windowPresenter
 	if a.cfg.Service.SignIn != "browser" {
 		window = newWindowPresenter(a.opts.UI, a.cfg.Service.DisplayName)
@@ -476,10 +476,10 @@ func (a *App) SignOut() <-chan struct{} {
 
 	run := func() {
 		defer close(f.done)
-		a.forget(tok)
+		problem := a.forget(tok)
 		a.mu.Lock()
 		a.flow = nil
-		a.snap.Phase, a.snap.Account, a.snap.Problem = SignedOut, "", ""
+		a.snap.Phase, a.snap.Account, a.snap.Problem = SignedOut, "", problem
 		next := a.next
 		a.next = nil
 		var started <-chan struct{}
@@ -505,12 +505,17 @@ func (a *App) SignOut() <-chan struct{} {
 }
 
 // forget deletes, revokes and drops everything the sign-in gave us. The keyring goes
-// first: it is what a next start would sign in with.
-func (a *App) forget(tok *oauth2.Token) {
+// first: it is what a next start would sign in with. It returns what the user must know
+// when the keyring kept the sign-in ("" when nothing).
+func (a *App) forget(tok *oauth2.Token) (problem string) {
 	if a.opts.Store != nil {
 		a.storeMu.Lock()
 		if err := a.opts.Store.Delete(); err != nil && !errors.Is(err, tokenstore.ErrNotFound) {
 			a.log.Warn("cannot delete the sign-in from the keyring", "err", err)
+			problem = "Signed out, but the keyring could not delete the sign-in: " + err.Error()
+			if errors.Is(err, tokenstore.ErrDeleteDeferred) {
+				problem = "Signed out. The keyring is locked, so the sign-in stays in it until the next start deletes it; until then it is not used."
+			}
 		}
 		a.storeMu.Unlock()
 	}
@@ -518,6 +523,7 @@ func (a *App) forget(tok *oauth2.Token) {
 	if a.opts.Contacts != nil {
 		a.opts.Contacts.Clear()
 	}
+	return problem
 }
 
 // revoke asks the provider to revoke tok. It is not cut off by Close (Close waits for
