@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/embeddable-tray/embeddable-tray/internal/loopback"
+	"github.com/embeddable-tray/embeddable-tray/internal/weborigin"
 )
 
 // DefaultWidgetURL is RingCentral Embeddable's app page, loaded top-level (see README: a
@@ -411,18 +412,10 @@ func (c Config) WidgetURL() string {
 	return u.String()
 }
 
-// WidgetOrigin is the origin messages must come from and go to.
+// WidgetOrigin is the origin messages must come from and go to, as a browser writes it.
 func (c Config) WidgetOrigin() string {
-	u, _ := url.Parse(c.Widget.URL)
-	// As a browser serialises it: lower case, no default port.
-	host := strings.ToLower(u.Hostname())
-	if strings.Contains(host, ":") {
-		host = "[" + host + "]"
-	}
-	if p := u.Port(); p != "" && !(u.Scheme == "http" && p == "80") && !(u.Scheme == "https" && p == "443") {
-		host += ":" + p
-	}
-	return u.Scheme + "://" + host
+	u, _ := url.Parse(c.Widget.URL) // validated
+	return weborigin.Of(u)
 }
 
 // RedirectURI is where the widget's own RingCentral login lands: params.redirectUri, else
