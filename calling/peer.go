@@ -412,17 +412,18 @@ func (p *peer) state() map[string]any {
 func (p *peer) emitState() { p.e.event(p.page, "pc.state", p.state()) }
 
 func (p *peer) stats() (any, error) {
-	var reports []json.RawMessage
+	reports := []any{}
 	for _, s := range p.pc.GetStats() {
-		b, err := json.Marshal(s)
-		if err != nil {
-			continue
+		reports = append(reports, s)
+	}
+	now := float64(time.Now().UnixMilli())
+	p.mu.Lock()
+	for _, s := range p.senders {
+		if o := s.outboundStats(now); o != nil {
+			reports = append(reports, o)
 		}
-		reports = append(reports, b)
 	}
-	if reports == nil {
-		reports = []json.RawMessage{}
-	}
+	p.mu.Unlock()
 	return map[string]any{"reports": reports}, nil
 }
 

@@ -2,6 +2,7 @@ package calling
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"sync"
@@ -36,6 +37,8 @@ type sender struct {
 	silence [frameLen]int16
 	tones   []dtmfTone
 	cur     *dtmfRun
+
+	packetsSent, bytesSent uint64 // outbound-rtp counters (pion keeps none)
 }
 
 func newSender(p *peer, id string, t *localTrack, stream string) *sender {
@@ -151,9 +154,22 @@ func (s *sender) sendFrame(frame []int16) {
 func (s *sender) write(pt uint8, ts uint32, marker bool, payload []byte) {
 	h := rtp.Header{Version: 2, PayloadType: pt, SequenceNumber: s.seq, Timestamp: ts, SSRC: s.ssrc, Marker: marker}
 	s.seq++
+	s.packetsSent++
+	s.bytesSent += uint64(len(payload))
 	if _, err := s.w.WriteRTP(&h, payload); err != nil && !errors.Is(err, io.ErrClosedPipe) {
 		s.p.e.log.Debug("calling: writing RTP", "error", err)
 	}
+}
+
+// outboundStats is the sender's outbound-rtp report, or nil before it sends.
+func (s *sender) outboundStats(now float64) map[string]any {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ssrc == 0 {
+		return nil
+	}
+	return map[string]any{"id": fmt.Sprintf("outbound-rtp-%d", s.ssrc), "type": "outbound-rtp", "timestamp": now,
+		"ssrc": s.ssrc, "kind": "audio", "packetsSent": s.packetsSent, "bytesSent": s.bytesSent}
 }
 
 // RFC 4733 DTMF.

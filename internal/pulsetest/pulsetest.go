@@ -108,8 +108,7 @@ func (s *Server) client() (*pulse.Client, error) {
 	return pulse.NewClient(pulse.ClientServerString(s.Addr), pulse.ClientApplicationName("pulsetest"))
 }
 
-// Command runs one command of PulseAudio's CLI protocol language through pactl-free means:
-// it loads a module, for tests that add or remove devices.
+// LoadModule loads a module into the server, for tests that add devices.
 func (s *Server) LoadModule(tb testing.TB, name, args string) uint32 {
 	tb.Helper()
 	c, err := s.client()
@@ -149,7 +148,7 @@ func (s *Server) Tone(tb testing.TB, sink string, freq float64) (stop func()) {
 			n++
 		}
 		return len(buf), nil
-	}), pulse.PlaybackSampleRate(48000), pulse.PlaybackLatency(0.05),
+	}), pulse.PlaybackSampleRate(48000), pulse.PlaybackLatency(0.05), pulse.PlaybackMediaName(ownStreams),
 		pulse.PlaybackRawOption(func(r *proto.CreatePlaybackStream) { r.SinkName = sink }))
 	require.NoError(tb, err)
 	p.Start()
@@ -167,6 +166,47 @@ func (s *Server) Tone(tb testing.TB, sink string, freq float64) (stop func()) {
 	return stop
 }
 
+// ownStreams names the helper's own streams, which Recording and Playing do not count.
+const ownStreams = "pulsetest"
+
+// Recording counts the streams recording source (the helper's own aside).
+func (s *Server) Recording(tb testing.TB, source string) int {
+	tb.Helper()
+	c, err := s.client()
+	require.NoError(tb, err)
+	defer c.Close()
+	var src proto.GetSourceInfoReply
+	require.NoError(tb, c.RawRequest(&proto.GetSourceInfo{SourceIndex: proto.Undefined, SourceName: source}, &src))
+	var outs proto.GetSourceOutputInfoListReply
+	require.NoError(tb, c.RawRequest(&proto.GetSourceOutputInfoList{}, &outs))
+	n := 0
+	for _, o := range outs {
+		if o.SourceIndex == src.SourceIndex && o.MediaName != ownStreams {
+			n++
+		}
+	}
+	return n
+}
+
+// Playing counts the streams playing on sink (the helper's own aside).
+func (s *Server) Playing(tb testing.TB, sink string) int {
+	tb.Helper()
+	c, err := s.client()
+	require.NoError(tb, err)
+	defer c.Close()
+	var dev proto.GetSinkInfoReply
+	require.NoError(tb, c.RawRequest(&proto.GetSinkInfo{SinkIndex: proto.Undefined, SinkName: sink}, &dev))
+	var ins proto.GetSinkInputInfoListReply
+	require.NoError(tb, c.RawRequest(&proto.GetSinkInputInfoList{}, &ins))
+	n := 0
+	for _, in := range ins {
+		if in.SinkIndex == dev.SinkIndex && in.MediaName != ownStreams {
+			n++
+		}
+	}
+	return n
+}
+
 // Recorder keeps the last second of what a source gives, at 48 kHz mono.
 type Recorder struct {
 	mu  sync.Mutex
@@ -182,7 +222,7 @@ func (s *Server) Record(tb testing.TB, source string) *Recorder {
 	rec, err := c.NewRecord(pulse.Int16Writer(func(b []int16) (int, error) {
 		r.add(b)
 		return len(b), nil
-	}), pulse.RecordSampleRate(48000), pulse.RecordLatency(0.02),
+	}), pulse.RecordSampleRate(48000), pulse.RecordLatency(0.02), pulse.RecordMediaName(ownStreams),
 		pulse.RecordRawOption(func(cr *proto.CreateRecordStream) { cr.SourceName = source; cr.SourceIndex = proto.Undefined }))
 	require.NoError(tb, err)
 	rec.Start()
