@@ -75,7 +75,7 @@ func newDecoder(codec string) (decoder, error) {
 type opusEncoder struct{ e *opus.Encoder }
 
 func (o opusEncoder) encode(frame []int16, out []byte) (int, error) { return o.e.Encode(frame, out) }
-func (o opusEncoder) ticks() uint32                                  { return frameLen }
+func (o opusEncoder) ticks() uint32                                 { return frameLen }
 
 type opusDecoder struct{ d *opus.Decoder }
 

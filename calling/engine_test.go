@@ -401,6 +401,12 @@ func TestSetSinkIdMovesPlayback(t *testing.T) {
 	require.Eventually(t, func() bool { return pulsetest.Heard(headset.Level(farTone)) }, wait, poll)
 	require.Eventually(t, func() bool { return !pulsetest.Heard(speaker.Level(farTone)) }, wait, poll)
 
+	// A second call plays on the speaker meanwhile: two playbacks of one client on two
+	// sinks (PulseAudio refuses that when both streams have the same SyncID).
+	c2 := outbound(s, "pc2", newFarEnd(t, 1300, "opus"))
+	twoWay(t, speaker, c2, 1300)
+	assert.True(t, pulsetest.Heard(headset.Level(farTone)))
+
 	r := s.try("element.setSinkId", map[string]any{"element": c.elem, "sinkId": "nope"})
 	require.NotNil(t, r.Error)
 	assert.Equal(t, "NotFoundError", r.Error.Name)

@@ -240,7 +240,7 @@ func (s *sender) dtmfFrame(ticks uint32) bool {
 	}
 	c.sent++
 	end := c.sent >= c.tone.frames
-	duration := min(uint32(c.sent)*ticks, 0xffff) // a 16-bit field: long tones at 48 kHz stop counting
+	duration := min(uint32(c.sent)*ticks, 0xffff)                                  // a 16-bit field: long tones at 48 kHz stop counting
 	payload := []byte{byte(c.tone.event), 10, byte(duration >> 8), byte(duration)} // volume -10 dBm0
 	if end {
 		payload[1] |= 0x80
