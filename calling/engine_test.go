@@ -437,3 +437,45 @@ func TestUnknownOp(t *testing.T) {
 		assert.Equal(t, "NotSupportedError", r.Error.Name, op)
 	}
 }
+
+// The speaker leaks into the microphone (a loopback, as a laptop's speakers do): with the
+// echo canceller the far end does not hear itself; without it, it does.
+func TestEchoCancellation(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		noEC   bool
+		echoed bool
+	}{{"cancelled", false, false}, {"without the canceller", true, true}} {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := pulsetest.Start(t)
+			a, err := OpenPulse(srv.Addr)
+			require.NoError(t, err)
+			t.Cleanup(func() { a.Close() })
+			a.NoEchoCancel = tt.noEC
+			s := newShim(t, a)
+			srv.LoadModule(t, "module-loopback", "source="+pulsetest.Speaker+".monitor sink="+pulsetest.MicFeed+" latency_msec=20")
+			srv.Tone(t, pulsetest.MicFeed, micTone)
+			c := inbound(s, "pc1", newFarEnd(t, farTone, "opus"), nil)
+			on, ecErr := a.EchoCancelling()
+			require.NoError(t, ecErr)
+			assert.Equal(t, !tt.noEC, on, "the canceller is loaded during the call")
+			if tt.echoed {
+				require.Eventually(t, func() bool { return pulsetest.Heard(c.far.level(farTone)) }, wait, poll,
+					"the loopback does not leak: this test proves nothing")
+				return
+			}
+			quiet := 0 // polls in a row with the microphone heard and no echo
+			require.Eventually(t, func() bool {
+				if pulsetest.Heard(c.far.level(micTone)) && c.far.level(farTone) < 0.005 {
+					quiet++
+				} else {
+					quiet = 0
+				}
+				return quiet >= 25
+			}, wait, poll, "the far end hears its own voice")
+			s.e.PageGone()
+			on, _ = a.EchoCancelling()
+			assert.False(t, on, "the canceller is unloaded after the call")
+		})
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -14,12 +15,21 @@ import (
 
 // Pulse is the AudioSystem of a PulseAudio server, or of PipeWire's pulse server.
 //
-// Echo cancellation: when the server has an echo-cancelling source and sink (its
-// module-echo-cancel, which runs the WebRTC canceller), the default input and output are
-// those, so a call's far end does not hear itself.
+// Echo cancellation: a call on the default input and output runs through an echo
+// canceller (module-echo-cancel with the WebRTC canceller), so the far end does not hear
+// itself from the speakers; see resolve.
 type Pulse struct {
+	// NoEchoCancel keeps the engine from loading module-echo-cancel (set it before use).
+	NoEchoCancel bool
+
 	server string
 	c      *pulse.Client
+
+	ecMu     sync.Mutex
+	ecName   string // prefix of the echo canceller's device names
+	ecUsers  int    // open streams on it; it is loaded while there are any
+	ecModule uint32
+	ecErr    error
 
 	mu      sync.Mutex
 	streams map[Stream]bool
@@ -38,7 +48,8 @@ func OpenPulse(server string) (*Pulse, error) {
 	if err != nil {
 		return nil, fmt.Errorf("no sound server: %w", err)
 	}
-	return &Pulse{server: server, c: c, streams: map[Stream]bool{}}, nil
+	return &Pulse{server: server, c: c, streams: map[Stream]bool{},
+		ecName: fmt.Sprintf("embeddable_tray_%d_ec", os.Getpid())}, nil
 }
 
 // echoCancelled reports whether a device is module-echo-cancel's.
@@ -60,8 +71,8 @@ func (p *Pulse) Devices() ([]Device, error) {
 	var ins, outs []Device
 	var defIn, defOut *Device
 	for _, s := range sources {
-		if s.MonitorSourceIndex != proto.Undefined {
-			continue // a sink's monitor is not a microphone
+		if s.MonitorSourceIndex != proto.Undefined || p.ours(s.SourceName) {
+			continue // a sink's monitor is not a microphone; the echo canceller is the default's
 		}
 		d := Device{ID: s.SourceName, Kind: kindInput, Label: label(s.Device, s.SourceName), Group: group(s.CardIndex, s.SourceName)}
 		ins = append(ins, d)
@@ -70,6 +81,9 @@ func (p *Pulse) Devices() ([]Device, error) {
 		}
 	}
 	for _, s := range sinks {
+		if p.ours(s.SinkName) {
+			continue
+		}
 		d := Device{ID: s.SinkName, Kind: kindOutput, Label: label(s.Device, s.SinkName), Group: group(s.CardIndex, s.SinkName)}
 		outs = append(outs, d)
 		if s.SinkName == server.DefaultSinkName {
@@ -102,34 +116,90 @@ func group(card uint32, name string) string {
 	return name
 }
 
-// resolve names the device to open: a named one as is; the default one as the server's
-// default, or its echo-cancelling device if it has one.
-func (p *Pulse) resolve(id string, input bool) (string, error) {
+// resolve names the device to open, and what to do once it is closed. A named device is
+// opened as it is. The default one goes through echo cancellation: the server's own
+// echo-cancelling device if it has one (a user's module-echo-cancel), else the engine's,
+// loaded while a call has the default devices open (PipeWire's pulse server has the
+// module too); without either, the server's default device.
+func (p *Pulse) resolve(id string, input bool) (string, func(), error) {
+	nothing := func() {}
 	if id != "" && id != defaultID {
-		return id, nil
+		return id, nothing, nil
 	}
-	if input {
-		var sources proto.GetSourceInfoListReply
-		if err := p.c.RawRequest(&proto.GetSourceInfoList{}, &sources); err != nil {
-			return "", err
-		}
-		for _, s := range sources {
-			if echoCancelled(s.Driver) && s.MonitorSourceIndex == proto.Undefined {
-				return s.SourceName, nil
-			}
-		}
-		return "", nil
+	var sources proto.GetSourceInfoListReply
+	if err := p.c.RawRequest(&proto.GetSourceInfoList{}, &sources); err != nil {
+		return "", nil, err
 	}
 	var sinks proto.GetSinkInfoListReply
 	if err := p.c.RawRequest(&proto.GetSinkInfoList{}, &sinks); err != nil {
-		return "", err
+		return "", nil, err
 	}
-	for _, s := range sinks {
-		if echoCancelled(s.Driver) {
-			return s.SinkName, nil
+	for _, s := range sources {
+		if input && echoCancelled(s.Driver) && s.MonitorSourceIndex == proto.Undefined && !p.ours(s.SourceName) {
+			return s.SourceName, nothing, nil
 		}
 	}
-	return "", nil
+	for _, s := range sinks {
+		if !input && echoCancelled(s.Driver) && !p.ours(s.SinkName) {
+			return s.SinkName, nothing, nil
+		}
+	}
+	if p.NoEchoCancel {
+		return "", nothing, nil
+	}
+	p.ecMu.Lock()
+	defer p.ecMu.Unlock()
+	if p.ecUsers == 0 {
+		if err := p.loadEchoCancel(); err != nil {
+			p.ecErr = err
+			return "", nothing, nil
+		}
+	}
+	p.ecUsers++
+	name := p.ecName + "_sink"
+	if input {
+		name = p.ecName + "_source"
+	}
+	return name, p.releaseEchoCancel, nil
+}
+
+// ours reports whether a device is the engine's echo canceller.
+func (p *Pulse) ours(name string) bool { return strings.HasPrefix(name, p.ecName) }
+
+// loadEchoCancel loads module-echo-cancel (the WebRTC canceller) between the server's
+// default input and output.
+func (p *Pulse) loadEchoCancel() error {
+	var server proto.GetServerInfoReply
+	if err := p.c.RawRequest(&proto.GetServerInfo{}, &server); err != nil {
+		return err
+	}
+	args := fmt.Sprintf("aec_method=webrtc source_master=%s sink_master=%s source_name=%s_source sink_name=%s_sink "+
+		"rate=48000 channels=1 aec_args=\"noise_suppression=0 analog_gain_control=0 digital_gain_control=0\" "+
+		"source_properties='device.description=\"Call microphone\"' "+
+		"sink_properties='device.description=\"Call speaker\"'",
+		server.DefaultSourceName, server.DefaultSinkName, p.ecName, p.ecName)
+	var reply proto.LoadModuleReply
+	if err := p.c.RawRequest(&proto.LoadModule{Name: "module-echo-cancel", Args: args}, &reply); err != nil {
+		return fmt.Errorf("loading module-echo-cancel: %w", err)
+	}
+	p.ecModule = reply.ModuleIndex
+	return nil
+}
+
+func (p *Pulse) releaseEchoCancel() {
+	p.ecMu.Lock()
+	defer p.ecMu.Unlock()
+	if p.ecUsers--; p.ecUsers == 0 {
+		_ = p.c.RawRequest(&proto.UnloadModule{ModuleIndex: p.ecModule}, nil)
+	}
+}
+
+// EchoCancelling reports whether the engine's echo canceller is loaded now, and why it
+// could not be loaded the last time it was wanted.
+func (p *Pulse) EchoCancelling() (bool, error) {
+	p.ecMu.Lock()
+	defer p.ecMu.Unlock()
+	return p.ecUsers > 0, p.ecErr
 }
 
 type pulseStream struct {
@@ -159,7 +229,7 @@ func (p *Pulse) track(s *pulseStream) (Stream, error) {
 }
 
 func (p *Pulse) OpenCapture(id string, f func([]int16)) (Stream, error) {
-	name, err := p.resolve(id, true)
+	name, release, err := p.resolve(id, true)
 	if err != nil {
 		return nil, err
 	}
@@ -174,14 +244,15 @@ func (p *Pulse) OpenCapture(id string, f func([]int16)) (Stream, error) {
 			r.Properties["media.role"] = proto.PropListString("phone")
 		}))
 	if err != nil {
+		release()
 		return nil, fmt.Errorf("microphone %q: %w", id, err)
 	}
 	r.Start()
-	return p.track(&pulseStream{p: p, close: r.Close})
+	return p.track(&pulseStream{p: p, close: func() { r.Close(); release() }})
 }
 
 func (p *Pulse) OpenPlayback(id string, fill func([]int16)) (Stream, error) {
-	name, err := p.resolve(id, false)
+	name, release, err := p.resolve(id, false)
 	if err != nil {
 		return nil, err
 	}
@@ -199,10 +270,11 @@ func (p *Pulse) OpenPlayback(id string, fill func([]int16)) (Stream, error) {
 			r.Properties["media.role"] = proto.PropListString("phone")
 		}))
 	if err != nil {
+		release()
 		return nil, fmt.Errorf("speaker %q: %w", id, err)
 	}
 	pb.Start()
-	return p.track(&pulseStream{p: p, close: pb.Close})
+	return p.track(&pulseStream{p: p, close: func() { pb.Close(); release() }})
 }
 
 // Watch subscribes, on a connection of its own, to the server's sink, source and server
