@@ -313,8 +313,13 @@ func TestTwoCallsAtOnce(t *testing.T) {
 	twoWay(t, speaker, c2, 1300)
 	assert.Equal(t, []string{defaultID}, s.e.micOpen(), "one microphone serves both calls")
 
+	callSpeaker := s.e.audio.(*Pulse).ecName + "_sink" // the echo canceller's sink
+	require.Equal(t, 2, srv.Playing(t, callSpeaker))
+
 	s.call("pc.close", map[string]any{"pc": "pc1"}, nil)
 	require.Eventually(t, func() bool { return !pulsetest.Heard(speaker.Level(farTone)) }, wait, poll)
+	require.Eventually(t, func() bool { return srv.Playing(t, callSpeaker) == 1 }, wait, poll,
+		"the closed call's playback is closed")
 	twoWay(t, speaker, c2, 1300)
 }
 

@@ -15,6 +15,10 @@ import (
 // trickled); an unreachable STUN server must not hold a call up. Host candidates come at once.
 const gatherLimit = 2 * time.Second
 
+// maxPeers bounds the peer connections of one page (each holds sockets and goroutines); a
+// softphone needs a few.
+const maxPeers = 16
+
 // peer is one RTCPeerConnection of the page.
 type peer struct {
 	e    *Engine
@@ -53,9 +57,13 @@ func (e *Engine) createPeer(page uint64, r *request) (any, error) {
 	}
 	e.mu.Lock()
 	_, exists := e.peers[r.PC]
+	n := len(e.peers)
 	e.mu.Unlock()
 	if exists {
 		return nil, &domError{"InvalidStateError", "pc id in use"}
+	}
+	if n >= maxPeers {
+		return nil, &domError{"QuotaExceededError", "too many peer connections"}
 	}
 	pc, err := e.api.NewPeerConnection(cfg)
 	if err != nil {

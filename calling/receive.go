@@ -73,11 +73,16 @@ func (rt *remoteTrack) detach(el *element) {
 	delete(rt.players, el)
 }
 
+// end ends the track: the elements playing it stop, and their playbacks close.
 func (rt *remoteTrack) end() {
 	rt.mu.Lock()
 	rt.ended = true
+	players := rt.players
 	rt.players = map[*element]bool{}
 	rt.mu.Unlock()
+	for el := range players {
+		el.stop()
+	}
 }
 
 // element is a media element of the page playing a remote stream on an output: its own
