@@ -105,7 +105,7 @@ func (c *call) play() {
 }
 
 // twoWay waits until the speaker hears the far end's tone and the far end the microphone.
-func twoWay(t *testing.T, speaker *pulsetest.Recorder, c *call, farHz float64) {
+func twoWay(t testing.TB, speaker *pulsetest.Recorder, c *call, farHz float64) {
 	t.Helper()
 	require.Eventually(t, func() bool { return pulsetest.Heard(speaker.Level(farHz)) }, wait, poll,
 		"the speaker does not hear the far end")

@@ -25,7 +25,7 @@ const poll = 20 * time.Millisecond
 
 // shim is the page's side of the protocol.
 type shim struct {
-	t  *testing.T
+	t  testing.TB
 	e  *Engine
 	mu sync.Mutex
 
@@ -39,7 +39,7 @@ type reply struct {
 	Error  *domError       `json:"error"`
 }
 
-func newShim(t *testing.T, audio AudioSystem) *shim {
+func newShim(t testing.TB, audio AudioSystem) *shim {
 	s := &shim{t: t, answers: map[int]chan reply{}}
 	e, err := New(Options{Send: s.receive, Audio: audio})
 	require.NoError(t, err)
@@ -49,7 +49,7 @@ func newShim(t *testing.T, audio AudioSystem) *shim {
 }
 
 // engineOn starts a PulseAudio server and an engine on it.
-func engineOn(t *testing.T) (*shim, *pulsetest.Server) {
+func engineOn(t testing.TB) (*shim, *pulsetest.Server) {
 	srv := pulsetest.Start(t)
 	a, err := OpenPulse(srv.Addr)
 	require.NoError(t, err)
@@ -169,10 +169,12 @@ type gum struct {
 
 // farEnd is the other phone: a pion peer that sends a tone and listens.
 type farEnd struct {
-	t      *testing.T
+	t      testing.TB
 	pc     *webrtc.PeerConnection
 	tone   float64
 	paused chan bool // true: stop sending (the far end holds, or is held)
+	// resumed tells when the first frame after a pause went out
+	resumed chan time.Time
 
 	mu      sync.Mutex
 	pts     map[uint8]string
@@ -180,11 +182,26 @@ type farEnd struct {
 	packets int
 	digits  []byte
 	events  map[uint32]bool // telephone-event timestamps seen ended
+	onset   *farOnset
+}
+
+// farOnset waits for a tone to start in what the far end hears.
+type farOnset struct {
+	freq float64
+	at   chan time.Time
+}
+
+// onsetOf reports when the far end next hears freq (for latency figures).
+func (f *farEnd) onsetOf(freq float64) <-chan time.Time {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.onset = &farOnset{freq, make(chan time.Time, 1)}
+	return f.onset.at
 }
 
 // newFarEnd makes a far end that offers or accepts codecs (in that order) and sends a
 // sine of tone Hz.
-func newFarEnd(t *testing.T, tone float64, codecs ...string) *farEnd {
+func newFarEnd(t testing.TB, tone float64, codecs ...string) *farEnd {
 	m := &webrtc.MediaEngine{}
 	clocks := map[uint32]bool{}
 	for _, c := range codecs {
@@ -211,7 +228,8 @@ func newFarEnd(t *testing.T, tone float64, codecs ...string) *farEnd {
 	se.SetIncludeLoopbackCandidate(true)
 	pc, err := webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithSettingEngine(se)).NewPeerConnection(webrtc.Configuration{})
 	require.NoError(t, err)
-	f := &farEnd{t: t, pc: pc, tone: tone, paused: make(chan bool, 8), pts: map[uint8]string{}, events: map[uint32]bool{}}
+	f := &farEnd{t: t, pc: pc, tone: tone, paused: make(chan bool, 8), pts: map[uint8]string{}, events: map[uint32]bool{},
+		resumed: make(chan time.Time, 8)}
 	var capab webrtc.RTPCodecCapability
 	switch codecs[0] {
 	case "opus":
@@ -250,17 +268,23 @@ func (f *farEnd) speak(track *webrtc.TrackLocalStaticSample, codec string, done,
 	frame := make([]int16, frameLen)
 	buf := make([]byte, 1500)
 	n := 0
-	paused := false
+	paused, resuming := false, false
 	for {
 		select {
 		case <-done:
 			return
-		case paused = <-f.paused:
+		case p := <-f.paused:
+			resuming = paused && !p
+			paused = p
 			continue
 		case <-tick.C:
 		}
 		if paused {
 			continue
+		}
+		if resuming {
+			resuming = false
+			f.resumed <- time.Now()
 		}
 		for i := range frame {
 			frame[i] = int16(8000 * math.Sin(2*math.Pi*f.tone*float64(n)/rate))
@@ -318,6 +342,10 @@ func (f *farEnd) listen(tr *webrtc.TrackRemote, recv *webrtc.RTPReceiver) {
 			continue
 		}
 		f.mu.Lock()
+		if o := f.onset; o != nil && pulsetest.Heard(pulsetest.Level(pcm[:n], rate, o.freq)) {
+			o.at <- time.Now()
+			f.onset = nil
+		}
 		f.heard = append(f.heard, pcm[:n]...)
 		if over := len(f.heard) - rate; over > 0 {
 			f.heard = append(f.heard[:0], f.heard[over:]...)

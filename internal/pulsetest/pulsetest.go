@@ -209,8 +209,25 @@ func (s *Server) Playing(tb testing.TB, sink string) int {
 
 // Recorder keeps the last second of what a source gives, at 48 kHz mono.
 type Recorder struct {
-	mu  sync.Mutex
-	buf []int16
+	mu    sync.Mutex
+	buf   []int16
+	onset *onset
+}
+
+// onset waits for a tone to start, 10 ms block by block.
+type onset struct {
+	freq  float64
+	block []int16
+	at    chan time.Time
+}
+
+// Onset reports when freq is next heard: the arrival time of the first 10 ms in which it
+// is (for latency figures). One at a time.
+func (r *Recorder) Onset(freq float64) <-chan time.Time {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.onset = &onset{freq: freq, at: make(chan time.Time, 1)}
+	return r.onset.at
 }
 
 // Record records source (for example Speaker + ".monitor") until the test ends.
@@ -234,6 +251,19 @@ func (r *Recorder) add(b []int16) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.buf = append(r.buf, b...)
+	if o := r.onset; o != nil {
+		now := time.Now()
+		for _, x := range b {
+			if o.block = append(o.block, x); len(o.block) == 480 {
+				if Heard(Level(o.block, 48000, o.freq)) {
+					o.at <- now
+					r.onset = nil
+					break
+				}
+				o.block = o.block[:0]
+			}
+		}
+	}
 	if over := len(r.buf) - 48000; over > 0 {
 		r.buf = append(r.buf[:0], r.buf[over:]...)
 	}
