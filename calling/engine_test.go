@@ -484,3 +484,14 @@ func TestEchoCancellation(t *testing.T) {
 		})
 	}
 }
+
+// A microphone that goes away ends the tracks taken from it.
+func TestTrackEndsWhenItsMicrophoneGoes(t *testing.T) {
+	s, srv := engineOn(t)
+	mod := srv.LoadModule(t, "module-remap-source", "source_name=usbmic master="+pulsetest.MicFeed+".monitor")
+	var m gum
+	s.call("media.getUserMedia", map[string]any{"audio": map[string]any{"deviceId": map[string]any{"exact": "usbmic"}}}, &m)
+	srv.UnloadModule(t, mod)
+	ev := s.event("track.ended", nil)
+	assert.Equal(t, m.Track.ID, str(ev["track"]))
+}
