@@ -7,7 +7,6 @@ import (
 	"os"
 	"strings"
 	"sync"
-	"sync/atomic"
 
 	"github.com/jfreymuth/pulse"
 	"github.com/jfreymuth/pulse/proto"
@@ -23,7 +22,8 @@ type Pulse struct {
 	NoEchoCancel bool
 
 	server string
-	c      *pulse.Client
+	c      *pulse.Client // devices, modules, microphones
+	play   *playbacks    // speakers (see pulseplay.go)
 
 	ecMu     sync.Mutex
 	ecName   string // prefix of the echo canceller's device names
@@ -35,8 +35,6 @@ type Pulse struct {
 	streams map[Stream]bool
 	events  net.Conn // the event subscription's connection
 	closed  bool
-
-	syncID atomic.Uint32
 }
 
 // OpenPulse connects to the sound server: server is a PulseAudio server string
@@ -48,7 +46,12 @@ func OpenPulse(server string) (*Pulse, error) {
 	if err != nil {
 		return nil, fmt.Errorf("no sound server: %w", err)
 	}
-	return &Pulse{server: server, c: c, streams: map[Stream]bool{},
+	play, err := openPlaybacks(server)
+	if err != nil {
+		c.Close()
+		return nil, fmt.Errorf("no sound server: %w", err)
+	}
+	return &Pulse{server: server, c: c, play: play, streams: map[Stream]bool{},
 		ecName: fmt.Sprintf("embeddable_tray_%d_ec", os.Getpid())}, nil
 }
 
@@ -256,24 +259,11 @@ func (p *Pulse) OpenPlayback(id string, fill func([]int16)) (Stream, error) {
 	if err != nil {
 		return nil, err
 	}
-	pb, err := p.c.NewPlayback(pulse.Int16Reader(func(b []int16) (int, error) {
-		fill(b)
-		return len(b), nil
-	}), pulse.PlaybackSampleRate(rate), pulse.PlaybackLatency(0.04), pulse.PlaybackMediaName("Call"),
-		pulse.PlaybackRawOption(func(r *proto.CreatePlaybackStream) {
-			if name != "" {
-				r.SinkIndex, r.SinkName = proto.Undefined, name
-			}
-			// jfreymuth/pulse gives every stream SyncID 0, and PulseAudio then refuses a
-			// second stream of the client on another sink: one SyncID per stream.
-			r.SyncID = p.syncID.Add(1)
-			r.Properties["media.role"] = proto.PropListString("phone")
-		}))
+	pb, err := p.play.open(name, fill)
 	if err != nil {
 		release()
 		return nil, fmt.Errorf("speaker %q: %w", id, err)
 	}
-	pb.Start()
 	return p.track(&pulseStream{p: p, close: func() { pb.Close(); release() }})
 }
 
@@ -333,6 +323,7 @@ func (p *Pulse) Close() error {
 	if p.events != nil {
 		p.events.Close()
 	}
+	p.play.close()
 	p.c.Close()
 	return nil
 }

@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -128,38 +129,39 @@ func (s *Server) UnloadModule(tb testing.TB, index uint32) {
 	require.NoError(tb, c.RawRequest(&proto.UnloadModule{ModuleIndex: index}, nil))
 }
 
-// Tone plays a sine of freq Hz into sink until the test ends or stop is called.
+// Tone plays a sine of freq Hz into sink until the test ends or stop is called. It plays
+// through pacat (pulseaudio-utils), a client that is not ours: jfreymuth/pulse's playback
+// races its Close against its writer.
 func (s *Server) Tone(tb testing.TB, sink string, freq float64) (stop func()) {
 	tb.Helper()
-	c, err := s.client()
+	bin, err := exec.LookPath("pacat")
+	if err != nil {
+		realpart.Missing(tb, "pacat is not installed (apt-get install pulseaudio-utils)")
+	}
+	cmd := exec.Command(bin, "--playback", "--server="+strings.TrimPrefix(s.Addr, "unix:"), "--device="+sink,
+		"--format=s16le", "--rate=48000", "--channels=1", "--latency-msec=20", "--stream-name="+ownStreams,
+		"--client-name="+ownStreams, "--property=media.name="+ownStreams)
+	in, err := cmd.StdinPipe()
 	require.NoError(tb, err)
-	var n int
-	var mu sync.Mutex
-	stopped := false
-	p, err := c.NewPlayback(pulse.Int16Reader(func(buf []int16) (int, error) {
-		mu.Lock()
-		defer mu.Unlock()
-		for i := range buf {
-			if stopped {
-				buf[i] = 0
-				continue
+	require.NoError(tb, cmd.Start())
+	go func() {
+		buf := make([]byte, 2*480)
+		for n := 0; ; {
+			for i := 0; i < len(buf); i += 2 {
+				v := int16(8000 * math.Sin(2*math.Pi*freq*float64(n)/48000))
+				buf[i], buf[i+1] = byte(v), byte(uint16(v)>>8)
+				n++
 			}
-			buf[i] = int16(8000 * math.Sin(2*math.Pi*freq*float64(n)/48000))
-			n++
+			if _, err := in.Write(buf); err != nil {
+				return // pacat ended
+			}
 		}
-		return len(buf), nil
-	}), pulse.PlaybackSampleRate(48000), pulse.PlaybackLatency(0.05), pulse.PlaybackMediaName(ownStreams),
-		pulse.PlaybackRawOption(func(r *proto.CreatePlaybackStream) { r.SinkName = sink }))
-	require.NoError(tb, err)
-	p.Start()
+	}()
 	var once sync.Once
 	stop = func() {
 		once.Do(func() {
-			mu.Lock()
-			stopped = true
-			mu.Unlock()
-			p.Close()
-			c.Close()
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait()
 		})
 	}
 	tb.Cleanup(stop)
