@@ -81,10 +81,10 @@ func (ps *playbacks) open(sink string, fill func([]int16)) (*playback, error) {
 		ChannelMap:            proto.ChannelMap{proto.ChannelMono},
 		SinkIndex:             proto.Undefined,
 		SinkName:              sink,
-		BufferMaxLength:       proto.Undefined,
+		BufferMaxLength:       4 * frameBytes,
 		BufferTargetLength:    2 * frameBytes, // 40 ms: low delay, room for a late wakeup
 		BufferPrebufferLength: proto.Undefined,
-		BufferMinimumRequest:  frameBytes / 2,
+		BufferMinimumRequest:  proto.Undefined,
 		SyncID:                syncID,
 		ChannelVolumes:        proto.ChannelVolumes{uint32(proto.VolumeNorm)},
 		AdjustLatency:         true,
