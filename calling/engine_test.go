@@ -212,6 +212,10 @@ func TestHeldByFarEnd(t *testing.T) {
 	assert.Contains(t, wire.SDP, "a=recvonly")
 	assert.NotContains(t, wire.SDP, "a=sendrecv")
 	require.Eventually(t, func() bool { return len(s.e.micOpen()) == 0 }, wait, poll, "held, the microphone stays open")
+	require.Eventually(t, func() bool { return srv.Recording(t, pulsetest.Mic) == 0 }, wait, poll,
+		"held, the microphone is still in use (the echo canceller's too)")
+	require.Eventually(t, func() bool { return pulsetest.Heard(speaker.Level(farTone)) }, wait, poll,
+		"held, the far end's music on hold is not heard")
 
 	wire = reoffer("a=sendrecv")
 	assert.Contains(t, wire.SDP, "a=sendrecv")
@@ -494,4 +498,29 @@ func TestTrackEndsWhenItsMicrophoneGoes(t *testing.T) {
 	srv.UnloadModule(t, mod)
 	ev := s.event("track.ended", nil)
 	assert.Equal(t, m.Track.ID, str(ev["track"]))
+}
+
+// replaceTrack(null) stops sending (and closes the microphone), replaceTrack(track) sends
+// again; pausing the element closes its playback.
+func TestReplaceTrackAndPause(t *testing.T) {
+	s, srv := engineOn(t)
+	speaker := srv.Record(t, pulsetest.Speaker+".monitor")
+	srv.Tone(t, pulsetest.MicFeed, micTone)
+	c := inbound(s, "pc1", newFarEnd(t, farTone, "opus"), nil)
+	twoWay(t, speaker, c, farTone)
+
+	s.call("pc.replaceTrack", map[string]any{"pc": c.pc, "sender": c.sender, "track": nil}, nil)
+	require.Eventually(t, func() bool { return len(s.e.micOpen()) == 0 }, wait, poll, "no track, and the microphone stays open")
+	require.Eventually(t, func() bool { return srv.Recording(t, pulsetest.Mic) == 0 }, wait, poll)
+	require.Eventually(t, func() bool { return !pulsetest.Heard(c.far.level(micTone)) }, wait, poll)
+
+	m := s.microphone()
+	s.call("pc.replaceTrack", map[string]any{"pc": c.pc, "sender": c.sender, "track": m.Track.ID}, nil)
+	require.Eventually(t, func() bool { return pulsetest.Heard(c.far.level(micTone)) }, wait, poll)
+
+	callSpeaker := s.e.audio.(*Pulse).ecName + "_sink"
+	require.Equal(t, 1, srv.Playing(t, callSpeaker))
+	s.call("element.pause", map[string]any{"element": c.elem}, nil)
+	require.Eventually(t, func() bool { return srv.Playing(t, callSpeaker) == 0 }, wait, poll, "a paused element still plays")
+	require.Eventually(t, func() bool { return !pulsetest.Heard(speaker.Level(farTone)) }, wait, poll)
 }

@@ -178,7 +178,8 @@ type farEnd struct {
 
 	mu      sync.Mutex
 	pts     map[uint8]string
-	heard   []int16 // last second decoded, 48 kHz
+	heard   []int16   // last second decoded, 48 kHz
+	heardAt time.Time // when the last of it came
 	packets int
 	digits  []byte
 	events  map[uint32]bool // telephone-event timestamps seen ended
@@ -347,6 +348,7 @@ func (f *farEnd) listen(tr *webrtc.TrackRemote, recv *webrtc.RTPReceiver) {
 			f.onset = nil
 		}
 		f.heard = append(f.heard, pcm[:n]...)
+		f.heardAt = time.Now()
 		if over := len(f.heard) - rate; over > 0 {
 			f.heard = append(f.heard[:0], f.heard[over:]...)
 		}
@@ -354,10 +356,14 @@ func (f *farEnd) listen(tr *webrtc.TrackRemote, recv *webrtc.RTPReceiver) {
 	}
 }
 
-// level of freq in the last 100 ms the far end heard.
+// level of freq in the last 100 ms the far end heard; 0 when nothing came for 200 ms (the
+// engine stopped sending).
 func (f *farEnd) level(freq float64) float64 {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if time.Since(f.heardAt) > 200*time.Millisecond {
+		return 0
+	}
 	return pulsetest.Level(f.heard[max(0, len(f.heard)-rate/10):], rate, freq)
 }
 

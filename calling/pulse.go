@@ -14,9 +14,7 @@ import (
 
 // Pulse is the AudioSystem of a PulseAudio server, or of PipeWire's pulse server.
 //
-// Echo cancellation: a call on the default input and output runs through an echo
-// canceller (module-echo-cancel with the WebRTC canceller), so the far end does not hear
-// itself from the speakers; see resolve.
+// Echo cancellation: see acquireEchoCancel.
 type Pulse struct {
 	// NoEchoCancel keeps the engine from loading module-echo-cancel (set it before use).
 	NoEchoCancel bool
@@ -30,6 +28,9 @@ type Pulse struct {
 	ecUsers  int    // open streams on it; it is loaded while there are any
 	ecModule uint32
 	ecErr    error
+	// defaultPlays are the playbacks on the default speaker, which move onto the
+	// canceller's sink and back.
+	defaultPlays map[*playback]bool
 
 	mu      sync.Mutex
 	streams map[Stream]bool
@@ -51,7 +52,7 @@ func OpenPulse(server string) (*Pulse, error) {
 		c.Close()
 		return nil, fmt.Errorf("no sound server: %w", err)
 	}
-	return &Pulse{server: server, c: c, play: play, streams: map[Stream]bool{},
+	return &Pulse{server: server, c: c, play: play, streams: map[Stream]bool{}, defaultPlays: map[*playback]bool{},
 		ecName: fmt.Sprintf("embeddable_tray_%d_ec", os.Getpid())}, nil
 }
 
@@ -119,58 +120,82 @@ func group(card uint32, name string) string {
 	return name
 }
 
-// resolve names the device to open, and what to do once it is closed. A named device is
-// opened as it is. The default one goes through echo cancellation: the server's own
-// echo-cancelling device if it has one (a user's module-echo-cancel), else the engine's,
-// loaded while a call has the default devices open (PipeWire's pulse server has the
-// module too); without either, the server's default device.
-func (p *Pulse) resolve(id string, input bool) (string, func(), error) {
-	nothing := func() {}
-	if id != "" && id != defaultID {
-		return id, nothing, nil
-	}
-	var sources proto.GetSourceInfoListReply
-	if err := p.c.RawRequest(&proto.GetSourceInfoList{}, &sources); err != nil {
-		return "", nil, err
+// Echo cancellation. A call on the default microphone runs through an echo canceller so
+// the far end does not hear itself from the speakers: the server's own (a user's
+// module-echo-cancel) if it has one, else the engine's, module-echo-cancel with the WebRTC
+// canceller, loaded while the engine records the default microphone (so the microphone is
+// in use only then) between the server's default input and output. PipeWire's pulse
+// server has the module too. The default speaker's playbacks move onto the canceller's
+// sink while it is loaded, and back off it before it goes.
+
+// foreignEchoCancel names the server's own echo-cancelling input or output, if any.
+func (p *Pulse) foreignEchoCancel(input bool) (string, error) {
+	if input {
+		var sources proto.GetSourceInfoListReply
+		if err := p.c.RawRequest(&proto.GetSourceInfoList{}, &sources); err != nil {
+			return "", err
+		}
+		for _, s := range sources {
+			if echoCancelled(s.Driver) && s.MonitorSourceIndex == proto.Undefined && !p.ours(s.SourceName) {
+				return s.SourceName, nil
+			}
+		}
+		return "", nil
 	}
 	var sinks proto.GetSinkInfoListReply
 	if err := p.c.RawRequest(&proto.GetSinkInfoList{}, &sinks); err != nil {
-		return "", nil, err
-	}
-	for _, s := range sources {
-		if input && echoCancelled(s.Driver) && s.MonitorSourceIndex == proto.Undefined && !p.ours(s.SourceName) {
-			return s.SourceName, nothing, nil
-		}
+		return "", err
 	}
 	for _, s := range sinks {
-		if !input && echoCancelled(s.Driver) && !p.ours(s.SinkName) {
-			return s.SinkName, nothing, nil
+		if echoCancelled(s.Driver) && !p.ours(s.SinkName) {
+			return s.SinkName, nil
 		}
 	}
-	if p.NoEchoCancel {
-		return "", nothing, nil
-	}
-	p.ecMu.Lock()
-	defer p.ecMu.Unlock()
-	if p.ecUsers == 0 {
-		if err := p.loadEchoCancel(); err != nil {
-			p.ecErr = err
-			return "", nothing, nil
-		}
-	}
-	p.ecUsers++
-	name := p.ecName + "_sink"
-	if input {
-		name = p.ecName + "_source"
-	}
-	return name, p.releaseEchoCancel, nil
+	return "", nil
 }
 
 // ours reports whether a device is the engine's echo canceller.
 func (p *Pulse) ours(name string) bool { return strings.HasPrefix(name, p.ecName) }
 
-// loadEchoCancel loads module-echo-cancel (the WebRTC canceller) between the server's
-// default input and output.
+// acquireEchoCancel loads the canceller for one more recording of the default microphone
+// and names its source; "" if it cannot be loaded (the recording goes without).
+func (p *Pulse) acquireEchoCancel() (string, func()) {
+	p.ecMu.Lock()
+	defer p.ecMu.Unlock()
+	if p.ecUsers == 0 {
+		if err := p.loadEchoCancel(); err != nil {
+			p.ecErr = err
+			return "", func() {}
+		}
+		p.moveDefaultPlaybacks(p.ecName + "_sink")
+	}
+	p.ecUsers++
+	return p.ecName + "_source", p.releaseEchoCancel
+}
+
+func (p *Pulse) releaseEchoCancel() {
+	p.ecMu.Lock()
+	defer p.ecMu.Unlock()
+	if p.ecUsers--; p.ecUsers > 0 {
+		return
+	}
+	var server proto.GetServerInfoReply
+	if err := p.c.RawRequest(&proto.GetServerInfo{}, &server); err == nil {
+		p.moveDefaultPlaybacks(server.DefaultSinkName)
+	}
+	_ = p.c.RawRequest(&proto.UnloadModule{ModuleIndex: p.ecModule}, nil)
+}
+
+// moveDefaultPlaybacks moves the default speaker's playbacks to sink (ecMu held).
+func (p *Pulse) moveDefaultPlaybacks(sink string) {
+	for pb := range p.defaultPlays {
+		_ = p.c.RawRequest(&proto.MoveSinkInput{SinkInputIndex: pb.sinkInput, DeviceIndex: proto.Undefined, DeviceName: sink}, nil)
+	}
+}
+
+// loadEchoCancel loads module-echo-cancel between the server's default input and output.
+// Its noise suppression and gain control stay off: they would take a steady tone (music
+// on hold, a test tone) for noise.
 func (p *Pulse) loadEchoCancel() error {
 	var server proto.GetServerInfoReply
 	if err := p.c.RawRequest(&proto.GetServerInfo{}, &server); err != nil {
@@ -187,14 +212,6 @@ func (p *Pulse) loadEchoCancel() error {
 	}
 	p.ecModule = reply.ModuleIndex
 	return nil
-}
-
-func (p *Pulse) releaseEchoCancel() {
-	p.ecMu.Lock()
-	defer p.ecMu.Unlock()
-	if p.ecUsers--; p.ecUsers == 0 {
-		_ = p.c.RawRequest(&proto.UnloadModule{ModuleIndex: p.ecModule}, nil)
-	}
 }
 
 // EchoCancelling reports whether the engine's echo canceller is loaded now, and why it
@@ -232,9 +249,15 @@ func (p *Pulse) track(s *pulseStream) (Stream, error) {
 }
 
 func (p *Pulse) OpenCapture(id string, f func([]int16)) (Stream, error) {
-	name, release, err := p.resolve(id, true)
-	if err != nil {
-		return nil, err
+	name, release := id, func() {}
+	if id == "" || id == defaultID {
+		var err error
+		if name, err = p.foreignEchoCancel(true); err != nil {
+			return nil, err
+		}
+		if name == "" && !p.NoEchoCancel {
+			name, release = p.acquireEchoCancel()
+		}
 	}
 	r, err := p.c.NewRecord(pulse.Int16Writer(func(b []int16) (int, error) {
 		f(b)
@@ -255,16 +278,41 @@ func (p *Pulse) OpenCapture(id string, f func([]int16)) (Stream, error) {
 }
 
 func (p *Pulse) OpenPlayback(id string, fill func([]int16)) (Stream, error) {
-	name, release, err := p.resolve(id, false)
+	if id != "" && id != defaultID {
+		pb, err := p.play.open(id, fill)
+		if err != nil {
+			return nil, fmt.Errorf("speaker %q: %w", id, err)
+		}
+		return p.track(&pulseStream{p: p, close: pb.Close})
+	}
+	name, err := p.foreignEchoCancel(false)
 	if err != nil {
 		return nil, err
 	}
+	if name != "" {
+		pb, err := p.play.open(name, fill)
+		if err != nil {
+			return nil, fmt.Errorf("speaker %q: %w", name, err)
+		}
+		return p.track(&pulseStream{p: p, close: pb.Close})
+	}
+	// The default speaker: on the engine's canceller while it is loaded (see above).
+	p.ecMu.Lock()
+	defer p.ecMu.Unlock()
+	if p.ecUsers > 0 {
+		name = p.ecName + "_sink"
+	}
 	pb, err := p.play.open(name, fill)
 	if err != nil {
-		release()
-		return nil, fmt.Errorf("speaker %q: %w", id, err)
+		return nil, fmt.Errorf("default speaker: %w", err)
 	}
-	return p.track(&pulseStream{p: p, close: func() { pb.Close(); release() }})
+	p.defaultPlays[pb] = true
+	return p.track(&pulseStream{p: p, close: func() {
+		p.ecMu.Lock()
+		delete(p.defaultPlays, pb)
+		p.ecMu.Unlock()
+		pb.Close()
+	}})
 }
 
 // Watch subscribes, on a connection of its own, to the server's sink, source and server

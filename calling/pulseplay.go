@@ -58,9 +58,10 @@ func (ps *playbacks) callback(msg interface{}) {
 
 // playback is one stream; fill is asked for the samples the server wants.
 type playback struct {
-	ps    *playbacks
-	index uint32
-	fill  func([]int16)
+	ps        *playbacks
+	index     uint32
+	sinkInput uint32 // the server's index of the stream, to move it
+	fill      func([]int16)
 
 	mu      sync.Mutex
 	closed  bool
@@ -97,7 +98,7 @@ func (ps *playbacks) open(sink string, fill func([]int16)) (*playback, error) {
 	if err := ps.c.Request(&req, &reply); err != nil {
 		return nil, err
 	}
-	s := &playback{ps: ps, index: reply.StreamIndex, fill: fill}
+	s := &playback{ps: ps, index: reply.StreamIndex, sinkInput: reply.SinkInputIndex, fill: fill}
 	ps.mu.Lock()
 	ps.streams[s.index] = s
 	early := ps.early[s.index]
