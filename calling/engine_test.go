@@ -524,3 +524,14 @@ func TestReplaceTrackAndPause(t *testing.T) {
 	require.Eventually(t, func() bool { return srv.Playing(t, callSpeaker) == 0 }, wait, poll, "a paused element still plays")
 	require.Eventually(t, func() bool { return !pulsetest.Heard(speaker.Level(farTone)) }, wait, poll)
 }
+
+// The sound server goes away: the page is told, and its microphone tracks end.
+func TestSoundServerLost(t *testing.T) {
+	s, srv := engineOn(t)
+	m := s.microphone()
+	srv.Stop()
+	ev := s.event("engine.unavailable", nil)
+	assert.NotEmpty(t, str(ev["reason"]))
+	ev = s.event("track.ended", nil)
+	assert.Equal(t, m.Track.ID, str(ev["track"]))
+}

@@ -3,12 +3,10 @@ package calling
 import (
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"strings"
 	"sync"
 
-	"github.com/jfreymuth/pulse"
 	"github.com/jfreymuth/pulse/proto"
 )
 
@@ -20,8 +18,7 @@ type Pulse struct {
 	NoEchoCancel bool
 
 	server string
-	c      *pulse.Client // devices, modules, microphones
-	play   *playbacks    // speakers (see pulseplay.go)
+	conn   *pulseConn // devices, modules, microphones, speakers
 
 	ecMu     sync.Mutex
 	ecName   string // prefix of the echo canceller's device names
@@ -34,7 +31,7 @@ type Pulse struct {
 
 	mu      sync.Mutex
 	streams map[Stream]bool
-	events  net.Conn // the event subscription's connection
+	events  *pulseConn // the event subscription's connection
 	closed  bool
 }
 
@@ -42,17 +39,11 @@ type Pulse struct {
 // ("unix:/run/user/1000/pulse/native"), or "" for the usual one (PULSE_SERVER, then the
 // user's runtime directory).
 func OpenPulse(server string) (*Pulse, error) {
-	c, err := pulse.NewClient(pulse.ClientServerString(server), pulse.ClientApplicationName("embeddable-tray"),
-		pulse.ClientApplicationIconName("call-start"))
+	conn, err := dialPulse(server, "embeddable-tray", nil)
 	if err != nil {
 		return nil, fmt.Errorf("no sound server: %w", err)
 	}
-	play, err := openPlaybacks(server)
-	if err != nil {
-		c.Close()
-		return nil, fmt.Errorf("no sound server: %w", err)
-	}
-	return &Pulse{server: server, c: c, play: play, streams: map[Stream]bool{}, defaultPlays: map[*playback]bool{},
+	return &Pulse{server: server, conn: conn, streams: map[Stream]bool{}, defaultPlays: map[*playback]bool{},
 		ecName: fmt.Sprintf("embeddable_tray_%d_ec", os.Getpid())}, nil
 }
 
@@ -61,15 +52,15 @@ func echoCancelled(driver string) bool { return strings.Contains(driver, "echo-c
 
 func (p *Pulse) Devices() ([]Device, error) {
 	var sinks proto.GetSinkInfoListReply
-	if err := p.c.RawRequest(&proto.GetSinkInfoList{}, &sinks); err != nil {
+	if err := p.conn.request(&proto.GetSinkInfoList{}, &sinks); err != nil {
 		return nil, err
 	}
 	var sources proto.GetSourceInfoListReply
-	if err := p.c.RawRequest(&proto.GetSourceInfoList{}, &sources); err != nil {
+	if err := p.conn.request(&proto.GetSourceInfoList{}, &sources); err != nil {
 		return nil, err
 	}
 	var server proto.GetServerInfoReply
-	if err := p.c.RawRequest(&proto.GetServerInfo{}, &server); err != nil {
+	if err := p.conn.request(&proto.GetServerInfo{}, &server); err != nil {
 		return nil, err
 	}
 	var ins, outs []Device
@@ -132,7 +123,7 @@ func group(card uint32, name string) string {
 func (p *Pulse) foreignEchoCancel(input bool) (string, error) {
 	if input {
 		var sources proto.GetSourceInfoListReply
-		if err := p.c.RawRequest(&proto.GetSourceInfoList{}, &sources); err != nil {
+		if err := p.conn.request(&proto.GetSourceInfoList{}, &sources); err != nil {
 			return "", err
 		}
 		for _, s := range sources {
@@ -143,7 +134,7 @@ func (p *Pulse) foreignEchoCancel(input bool) (string, error) {
 		return "", nil
 	}
 	var sinks proto.GetSinkInfoListReply
-	if err := p.c.RawRequest(&proto.GetSinkInfoList{}, &sinks); err != nil {
+	if err := p.conn.request(&proto.GetSinkInfoList{}, &sinks); err != nil {
 		return "", err
 	}
 	for _, s := range sinks {
@@ -180,16 +171,16 @@ func (p *Pulse) releaseEchoCancel() {
 		return
 	}
 	var server proto.GetServerInfoReply
-	if err := p.c.RawRequest(&proto.GetServerInfo{}, &server); err == nil {
+	if err := p.conn.request(&proto.GetServerInfo{}, &server); err == nil {
 		p.moveDefaultPlaybacks(server.DefaultSinkName)
 	}
-	_ = p.c.RawRequest(&proto.UnloadModule{ModuleIndex: p.ecModule}, nil)
+	_ = p.conn.request(&proto.UnloadModule{ModuleIndex: p.ecModule}, nil)
 }
 
 // moveDefaultPlaybacks moves the default speaker's playbacks to sink (ecMu held).
 func (p *Pulse) moveDefaultPlaybacks(sink string) {
 	for pb := range p.defaultPlays {
-		_ = p.c.RawRequest(&proto.MoveSinkInput{SinkInputIndex: pb.sinkInput, DeviceIndex: proto.Undefined, DeviceName: sink}, nil)
+		_ = p.conn.request(&proto.MoveSinkInput{SinkInputIndex: pb.sinkInput, DeviceIndex: proto.Undefined, DeviceName: sink}, nil)
 	}
 }
 
@@ -198,7 +189,7 @@ func (p *Pulse) moveDefaultPlaybacks(sink string) {
 // on hold, a test tone) for noise.
 func (p *Pulse) loadEchoCancel() error {
 	var server proto.GetServerInfoReply
-	if err := p.c.RawRequest(&proto.GetServerInfo{}, &server); err != nil {
+	if err := p.conn.request(&proto.GetServerInfo{}, &server); err != nil {
 		return err
 	}
 	args := fmt.Sprintf("aec_method=webrtc source_master=%s sink_master=%s source_name=%s_source sink_name=%s_sink "+
@@ -207,7 +198,7 @@ func (p *Pulse) loadEchoCancel() error {
 		"sink_properties='device.description=\"Call speaker\"'",
 		server.DefaultSourceName, server.DefaultSinkName, p.ecName, p.ecName)
 	var reply proto.LoadModuleReply
-	if err := p.c.RawRequest(&proto.LoadModule{Name: "module-echo-cancel", Args: args}, &reply); err != nil {
+	if err := p.conn.request(&proto.LoadModule{Name: "module-echo-cancel", Args: args}, &reply); err != nil {
 		return fmt.Errorf("loading module-echo-cancel: %w", err)
 	}
 	p.ecModule = reply.ModuleIndex
@@ -259,27 +250,17 @@ func (p *Pulse) OpenCapture(id string, f func([]int16)) (Stream, error) {
 			name, release = p.acquireEchoCancel()
 		}
 	}
-	r, err := p.c.NewRecord(pulse.Int16Writer(func(b []int16) (int, error) {
-		f(b)
-		return len(b), nil
-	}), pulse.RecordSampleRate(rate), pulse.RecordLatency(0.02), pulse.RecordMediaName("Call"),
-		pulse.RecordRawOption(func(r *proto.CreateRecordStream) {
-			if name != "" {
-				r.SourceIndex, r.SourceName = proto.Undefined, name
-			}
-			r.Properties["media.role"] = proto.PropListString("phone")
-		}))
+	r, err := p.conn.record(name, f)
 	if err != nil {
 		release()
 		return nil, fmt.Errorf("microphone %q: %w", id, err)
 	}
-	r.Start()
 	return p.track(&pulseStream{p: p, close: func() { r.Close(); release() }})
 }
 
 func (p *Pulse) OpenPlayback(id string, fill func([]int16)) (Stream, error) {
 	if id != "" && id != defaultID {
-		pb, err := p.play.open(id, fill)
+		pb, err := p.conn.play(id, fill)
 		if err != nil {
 			return nil, fmt.Errorf("speaker %q: %w", id, err)
 		}
@@ -290,7 +271,7 @@ func (p *Pulse) OpenPlayback(id string, fill func([]int16)) (Stream, error) {
 		return nil, err
 	}
 	if name != "" {
-		pb, err := p.play.open(name, fill)
+		pb, err := p.conn.play(name, fill)
 		if err != nil {
 			return nil, fmt.Errorf("speaker %q: %w", name, err)
 		}
@@ -302,7 +283,7 @@ func (p *Pulse) OpenPlayback(id string, fill func([]int16)) (Stream, error) {
 	if p.ecUsers > 0 {
 		name = p.ecName + "_sink"
 	}
-	pb, err := p.play.open(name, fill)
+	pb, err := p.conn.play(name, fill)
 	if err != nil {
 		return nil, fmt.Errorf("default speaker: %w", err)
 	}
@@ -318,11 +299,7 @@ func (p *Pulse) OpenPlayback(id string, fill func([]int16)) (Stream, error) {
 // Watch subscribes, on a connection of its own, to the server's sink, source and server
 // events (the library's client drops them).
 func (p *Pulse) Watch(changed func(), lost func(error)) error {
-	c, conn, err := proto.Connect(p.server)
-	if err != nil {
-		return err
-	}
-	c.Callback = func(msg interface{}) {
+	events, err := dialPulse(p.server, "embeddable-tray devices", func(msg interface{}) {
 		switch m := msg.(type) {
 		case *proto.SubscribeEvent:
 			// A sink or source changes state whenever a stream starts or stops: only new,
@@ -338,19 +315,17 @@ func (p *Pulse) Watch(changed func(), lost func(error)) error {
 				lost(errors.New("the sound server went away"))
 			}
 		}
-	}
-	if err := c.Request(&proto.SetClientName{Props: proto.PropList{
-		"application.name": proto.PropListString("embeddable-tray devices")}}, &proto.SetClientNameReply{}); err != nil {
-		conn.Close()
+	})
+	if err != nil {
 		return err
 	}
-	if err := c.Request(&proto.Subscribe{Mask: proto.SubscriptionMaskSink | proto.SubscriptionMaskSource |
+	if err := events.request(&proto.Subscribe{Mask: proto.SubscriptionMaskSink | proto.SubscriptionMaskSource |
 		proto.SubscriptionMaskServer}, nil); err != nil {
-		conn.Close()
+		events.close()
 		return err
 	}
 	p.mu.Lock()
-	p.events = conn
+	p.events = events
 	p.mu.Unlock()
 	return nil
 }
@@ -369,9 +344,8 @@ func (p *Pulse) Close() error {
 		s.(*pulseStream).close()
 	}
 	if p.events != nil {
-		p.events.Close()
+		p.events.close()
 	}
-	p.play.close()
-	p.c.Close()
+	p.conn.close()
 	return nil
 }

@@ -35,9 +35,16 @@ const (
 
 // Server is one PulseAudio daemon, stopped when the test ends.
 type Server struct {
-	Addr string // server string for PULSE_SERVER or pulse.ClientServerString: "unix:/…/native"
-	dir  string
-	cmd  *exec.Cmd
+	Addr   string // server string for PULSE_SERVER or pulse.ClientServerString: "unix:/…/native"
+	dir    string
+	cmd    *exec.Cmd
+	exited chan struct{}
+}
+
+// Stop ends the server now, as a sound server that crashes.
+func (s *Server) Stop() {
+	_ = s.cmd.Process.Kill()
+	<-s.exited
 }
 
 // Start runs PulseAudio and waits until it answers on its socket. Without pulseaudio
@@ -81,7 +88,7 @@ set-default-source %s
 		_ = cmd.Process.Kill()
 		<-exited
 	})
-	s := &Server{Addr: "unix:" + sock, dir: dir, cmd: cmd}
+	s := &Server{Addr: "unix:" + sock, dir: dir, cmd: cmd, exited: exited}
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		if c, err := net.Dial("unix", sock); err == nil {
