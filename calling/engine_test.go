@@ -129,6 +129,14 @@ func TestOutboundCallAudioBothWays(t *testing.T) {
 	srv.Tone(t, pulsetest.MicFeed, micTone)
 	c := outbound(s, "pc1", newFarEnd(t, farTone, "opus", "pcmu"))
 	twoWay(t, speaker, c, farTone)
+
+	// Non-trickle, but the page still hears each candidate, then the end of them.
+	ev := s.event("pc.icecandidate", func(ev map[string]json.RawMessage) bool { return string(ev["candidate"]) != "null" })
+	var cand iceCandidate
+	require.NoError(t, json.Unmarshal(ev["candidate"], &cand))
+	assert.True(t, strings.HasPrefix(cand.Candidate, "candidate:"), cand.Candidate)
+	assert.Equal(t, "0", cand.SDPMid)
+	s.event("pc.icecandidate", func(ev map[string]json.RawMessage) bool { return string(ev["candidate"]) == "null" })
 }
 
 func TestMuteSendsSilence(t *testing.T) {
