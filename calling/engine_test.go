@@ -473,9 +473,10 @@ func TestEchoCancellation(t *testing.T) {
 			srv.LoadModule(t, "module-loopback", "source="+pulsetest.Speaker+".monitor sink="+pulsetest.MicFeed+" latency_msec=20")
 			srv.Tone(t, pulsetest.MicFeed, micTone)
 			c := inbound(s, "pc1", newFarEnd(t, farTone, "opus"), nil)
+			require.Eventually(t, func() bool { return pulsetest.Heard(c.far.level(micTone)) }, wait, poll)
 			on, ecErr := a.EchoCancelling()
 			require.NoError(t, ecErr)
-			assert.Equal(t, !tt.noEC, on, "the canceller is loaded during the call")
+			assert.Equal(t, !tt.noEC, on, "the canceller is loaded while the microphone is recorded")
 			if tt.echoed {
 				require.Eventually(t, func() bool { return pulsetest.Heard(c.far.level(farTone)) }, wait, poll,
 					"the loopback does not leak: this test proves nothing")
