@@ -12,7 +12,10 @@ import (
 
 // Pulse is the AudioSystem of a PulseAudio server, or of PipeWire's pulse server.
 //
-// Echo cancellation: see acquireEchoCancel.
+// A call on the default microphone goes through an echo canceller, so the far end does not
+// hear itself from the speakers: the server's own if it has one (a user's
+// module-echo-cancel), else module-echo-cancel with the WebRTC canceller, which Pulse loads
+// while it records the default microphone and unloads after (NoEchoCancel turns that off).
 type Pulse struct {
 	// NoEchoCancel keeps the engine from loading module-echo-cancel (set it before use).
 	NoEchoCancel bool
