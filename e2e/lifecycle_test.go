@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"net"
 	"os/exec"
 	"strings"
 	"sync/atomic"
@@ -13,6 +14,7 @@ import (
 	"github.com/embeddable-tray/embeddable-tray/bridge"
 	"github.com/embeddable-tray/embeddable-tray/e2e/apptest"
 	"github.com/embeddable-tray/embeddable-tray/e2e/standin"
+	"github.com/embeddable-tray/embeddable-tray/internal/desktoptest"
 	"github.com/embeddable-tray/embeddable-tray/internal/radicaletest"
 )
 
@@ -102,4 +104,37 @@ func TestRefusedTokenSignsOut(t *testing.T) {
 	authStatus(ctx, t, w, seq, false)
 	d.waitLabel(ctx, t, bus, "Not signed in to "+displayName)
 	d.waitLabel(ctx, t, bus, displayName+" refused the sign-in")
+}
+
+// TestFailedSignInIsShown: the widget ignores /authorize's answer, so a sign-in that fails
+// (here the provider refuses connections) is shown by the app itself: a desktop
+// notification that says what to do next, and the tray's problem line.
+func TestFailedSignInIsShown(t *testing.T) {
+	ctx, w, cfg := setup(t)
+	d := startDesktop(t)
+	notes := desktoptest.StartNotifications(t, d.conn)
+	cfg.Service.OAuth = &config.OAuth{Issuer: refusedURL(t), ClientID: "e2e"}
+	apptest.Launch(t, cfg)
+	bus := d.item(ctx, t)
+	registration(ctx, t, w, 0)
+
+	resp, err := w.Request(ctx, "/authorize", map[string]bool{"authorized": false})
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"data":"ok"}`, string(resp), "answered at once")
+	n, err := notes.Wait(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, "Sign-in to "+displayName+" failed", n.Summary)
+	assert.Contains(t, n.Body, "Sign in in the tray menu", "says what to do next")
+	d.waitLabel(ctx, t, bus, "Sign-in is not possible")
+	d.waitLabel(ctx, t, bus, "Not signed in to "+displayName)
+}
+
+// refusedURL is a loopback address nothing listens on.
+func refusedURL(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := ln.Addr().String()
+	require.NoError(t, ln.Close())
+	return "http://" + addr
 }
