@@ -218,7 +218,6 @@ void et_detach(GtkWidget *window, uintptr_t handle) {
     WebKitUserContentManager *m = webkit_web_view_get_user_content_manager(v);
     g_signal_handlers_disconnect_by_data(m, h);
     webkit_user_content_manager_unregister_script_message_handler_in_world(m, ET_HANDLER, ET_WORLD);
-    webkit_user_content_manager_unregister_script_message_handler(m, "external");
   }
   gtk_widget_hide(window);
 }

@@ -18,9 +18,7 @@ package webview
 
 import (
 	"errors"
-	"fmt"
 	"log/slog"
-	"reflect"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -195,7 +193,6 @@ type Window struct {
 	visible atomic.Bool
 
 	mu        sync.Mutex
-	bound     map[string]bool
 	onClose   func()
 	onVisible func(bool)
 	onNav     func(string)
@@ -212,7 +209,7 @@ type Window struct {
 }
 
 func newWindowValue(u *UI, o Options, main bool) *Window {
-	return &Window{ui: u, opts: o, main: main, bound: map[string]bool{}}
+	return &Window{ui: u, opts: o, main: main}
 }
 
 // create makes the native window; UI thread.
@@ -251,71 +248,10 @@ func (w *Window) Navigate(url string) {
 // iframe, a postMessage origin check) must be served over HTTP instead.
 func (w *Window) SetHTML(html string) { w.do(func(n native) { n.view().SetHtml(html) }) }
 
-// Deprecated: use AddPageScript. Removed once the app no longer uses it.
-//
-// Init adds a script run at document start in the top frame of every page loaded after it:
-// call it before the first Navigate.
-func (w *Window) Init(js string) { w.do(func(n native) { n.view().Init(js) }) }
-
-// Deprecated: use EvalHost. Removed once the app no longer uses it.
-//
-// Eval runs js in the current page; its result is ignored.
-func (w *Window) Eval(js string) { w.do(func(n native) { n.view().Eval(js) }) }
-
-// SetTitle sets the window's title.
-func (w *Window) SetTitle(t string) { w.do(func(n native) { n.view().SetTitle(t) }) }
-
-// Deprecated: webview_go's binding is injectable (issue 9); use the host channel. Removed
-// once the app no longer uses it. A window whose OnHostMessage is set has no bindings.
-//
-// Bind makes f callable from every page of this window (only this one) as window[name],
-// returning a Promise. f runs on the UI thread; it returns nothing, a value, an error, or a
-// value and an error (an error rejects the Promise with its text). Any page the window loads
-// can call it: treat its arguments as untrusted input.
-func (w *Window) Bind(name string, f any) error {
-	if err := checkBindable(name, f); err != nil {
-		return err
-	}
-	w.mu.Lock()
-	if w.bound[name] {
-		w.mu.Unlock()
-		return fmt.Errorf("webview: %q is already bound in this window", name)
-	}
-	w.bound[name] = true
-	w.mu.Unlock()
-	w.do(func(n native) {
-		// Checked above; webview_go's own errors are the same checks.
-		_ = n.view().Bind(name, f)
-	})
-	return nil
-}
-
-var errorType = reflect.TypeFor[error]()
-
-// checkBindable repeats webview_go's checks up front, so that Bind can report them although
-// the binding itself is made later on the UI thread.
-func checkBindable(name string, f any) error {
-	if name == "" {
-		return errors.New("webview: Bind: empty name")
-	}
-	for _, r := range name {
-		if !(r == '_' || r == '$' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') {
-			return fmt.Errorf("webview: Bind: %q is not a plain JavaScript identifier", name)
-		}
-	}
-	v := reflect.ValueOf(f)
-	if v.Kind() != reflect.Func {
-		return fmt.Errorf("webview: Bind %q: want a function, got %T", name, f)
-	}
-	t := v.Type()
-	switch {
-	case t.NumOut() > 2:
-		return fmt.Errorf("webview: Bind %q: a function may return a value, an error, or both", name)
-	case t.NumOut() == 2 && !t.Out(1).Implements(errorType):
-		return fmt.Errorf("webview: Bind %q: the second result must be an error", name)
-	}
-	return nil
-}
+// Eval and Init are gone on purpose: a page-world script is added with AddPageScript, and Go
+// reaches the page through its own host script (EvalHost). Bind is gone too: webview_go's
+// binding answers in the top frame with the caller's id unescaped, so any frame could run code
+// in the page through it (issue 9). The host channel below replaces it.
 
 // HostWorld is the name of the app's isolated script world, HostHandler the name of the
 // message handler registered only in it: a host script posts with
