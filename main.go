@@ -226,8 +226,14 @@ func serve(cfg config.Config, f flags, primary *instance.Primary, log *slog.Logg
 	// The bridge: the host script in the app's isolated world, every committed page a new
 	// generation, and the window kept on the widget's origin (issue 9).
 	mainWin.SetNavigationPolicy(webview.NavigationPolicy{
-		Page:      cfg.AllowsPage,
-		Frame:     cfg.AllowsFrame,
+		Page: cfg.AllowsPage,
+		Frame: func(uri string) bool {
+			if cfg.AllowsFrame(uri) {
+				return true
+			}
+			log.Warn("refused a frame of an origin not in widget.frameOrigins", "origin", originOf(uri))
+			return false
+		},
 		Elsewhere: func(uri string) { openElsewhere(uri, log) },
 	})
 	mainWin.OnLoadCommitted(conn.PageCommitted)
@@ -261,15 +267,14 @@ func serve(cfg config.Config, f flags, primary *instance.Primary, log *slog.Logg
 
 // openElsewhere opens a page the main window may not show in the system browser.
 func openElsewhere(uri string, log *slog.Logger) {
+	log.Info("the main window stays on the widget's origin: opening the page in the system browser", "origin", originOf(uri))
 	if err := signin.OpenBrowser(uri); err != nil {
 		log.Warn("cannot open a page in the system browser", "err", err)
-		return
 	}
-	log.Info("opened a page outside the widget's origin in the system browser", "origin", bridgeOrigin(uri))
 }
 
-// bridgeOrigin is uri without path and query, for the log.
-func bridgeOrigin(uri string) string {
+// originOf is uri without path and query, for the log.
+func originOf(uri string) string {
 	u, err := url.Parse(uri)
 	if err != nil {
 		return "(unparsable URL)"
