@@ -79,8 +79,8 @@ func (c Config) AllowsFrame(uri string) bool {
 }
 
 // AllowsPage reports whether the main window may show a top-level page at uri: one at the
-// widget's origin, or one with no network origin (about:blank, the app's own offline page).
-// Any other http(s) page opens in the system browser instead.
+// widget's origin, or about: (the app's own offline page is about:blank). Any other page
+// is refused (an http(s) one opens in the system browser instead).
 func (c Config) AllowsPage(uri string) bool {
 	u, err := url.Parse(uri)
 	if err != nil {
@@ -89,7 +89,7 @@ func (c Config) AllowsPage(uri string) bool {
 	switch strings.ToLower(u.Scheme) {
 	case "http", "https":
 		return sameOriginAs(u, c.WidgetOrigin())
-	case "about", "data":
+	case "about":
 		return true
 	}
 	return false

@@ -26,7 +26,7 @@ func TestAllowsFrameAndPage(t *testing.T) {
 		{cfg, "https://evilringcentral.com/", false, false},
 		{cfg, "https://evil.example/attack.html", false, false},
 		{cfg, "about:blank", true, true},
-		{cfg, "data:text/html,x", true, true},
+		{cfg, "data:text/html,x", true, false},
 		{cfg, "file:///etc/passwd", false, false},
 		{cfg, "javascript:alert(1)", false, false},
 		{custom, "http://127.0.0.1:8080/frame", true, true},
