@@ -168,9 +168,11 @@ func (c *Conn) PageCommitted(uri string) {
 	c.gen++
 	c.widget = origin(uri) == c.cfg.Origin
 	c.secret = ""
+	dropped := len(c.pending)
 	c.pending = make(map[string]struct{})
 	widget := c.widget
 	c.mu.Unlock()
+	c.log.Debug("the window committed a new page", "widget", widget, "cancelled_requests", dropped)
 	for _, ch := range []chan struct{}{c.commit, c.rtcGen} {
 		select {
 		case ch <- struct{}{}:
@@ -375,7 +377,6 @@ func (c *Conn) syncPage(ctx context.Context) {
 	c.pageCancel()
 	c.pageCtx, c.pageCancel = context.WithCancel(ctx)
 	c.registered = false
-	c.log.Debug("the window committed a new page")
 }
 
 func (c *Conn) handle(it item) {
