@@ -231,7 +231,7 @@ func serve(cfg config.Config, f flags, primary *instance.Primary, log *slog.Logg
 			if cfg.AllowsFrame(uri) {
 				return true
 			}
-			log.Warn("refused a frame of an origin not in widget.frameOrigins", "origin", originOf(uri))
+			log.Warn("refused a page or frame of an origin that is neither the widget's nor in widget.frameOrigins", "origin", originOf(uri))
 			return false
 		},
 		Elsewhere: func(uri string) { openElsewhere(uri, log) },

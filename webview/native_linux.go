@@ -148,8 +148,8 @@ func etHostDropped(h C.uintptr_t, isString C.int, size C.size_t) {
 }
 
 //export etAllowLoad
-func etAllowLoad(h C.uintptr_t, uri *C.char, mainFrame C.gboolean) C.gboolean {
-	if windowOf(h).allowLoad(C.GoString(uri), mainFrame != 0) {
+func etAllowLoad(h C.uintptr_t, uri *C.char, stage, gesture C.int) C.gboolean {
+	if windowOf(h).allowLoad(C.GoString(uri), loadStage(stage), gesture != 0) {
 		return C.TRUE
 	}
 	return C.FALSE

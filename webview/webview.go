@@ -311,18 +311,24 @@ func (w *Window) OnLoadCommitted(f func(uri string)) {
 // thread and must be quick; nil ones allow everything.
 type NavigationPolicy struct {
 	// Page reports whether the window may show a top-level page at uri. A refused page is not
-	// loaded (the window stays on its page) and is handed to Elsewhere.
+	// loaded: the window stays on its page.
 	Page func(uri string) bool
 	// Frame reports whether a frame may load the document at uri; a refused frame stays empty.
 	Frame func(uri string) bool
-	// Elsewhere gets each refused top-level page, on a goroutine of its own (to open it in
-	// the system browser, say).
+	// Elsewhere gets, on a goroutine of its own, each refused page the user asked for (a link
+	// clicked, including one that would open a new window) and each refused top-level page
+	// WebKit had already fetched: to open it in the system browser, say. A page refused
+	// before it started loading without a user gesture (a script sending the window away) is
+	// only refused.
 	Elsewhere func(uri string)
 }
 
-// SetNavigationPolicy restricts what the window loads from now on. WebKit asks once it has the
-// response of a page or frame: the request reaches the server, but nothing of its answer is
-// loaded.
+// SetNavigationPolicy restricts what the window loads from now on. WebKit asks before a
+// navigation starts, without saying whether it is the page's or a frame's: a URI that
+// neither Page nor Frame allows is refused there, before any request. A URI that one of them
+// allows is asked about again once its response is in, where WebKit says whose it is: the
+// server has the request then, but nothing of its answer is loaded. New windows are never
+// opened (webview_go makes none): they go to Elsewhere when the user asked for them.
 func (w *Window) SetNavigationPolicy(p NavigationPolicy) {
 	w.mu.Lock()
 	w.policy = p
@@ -491,22 +497,53 @@ func (w *Window) hostDropped(isString bool, size int) {
 		"size", size, "max", MaxHostMessage)
 }
 
-// allowLoad applies the navigation policy to the main resource of the page (mainFrame) or of
-// a frame.
-func (w *Window) allowLoad(uri string, mainFrame bool) bool {
+// loadStage is the point of a load at which WebKit asks the navigation policy (the ET_
+// values of native_linux.c).
+type loadStage int
+
+const (
+	stageNavigation    loadStage = iota // a navigation, of the page or a frame, about to start
+	stageNewWindow                      // a navigation that would open a new window
+	stagePageResponse                   // the page's main resource, its response in
+	stageFrameResponse                  // a frame's main resource, its response in
+)
+
+// allowLoad applies the navigation policy; gesture says the user asked for the navigation.
+func (w *Window) allowLoad(uri string, stage loadStage, gesture bool) bool {
 	w.mu.Lock()
 	p := w.policy
 	w.mu.Unlock()
-	if !mainFrame {
-		return p.Frame == nil || p.Frame(uri)
+	if p.Page == nil && p.Frame == nil && p.Elsewhere == nil {
+		return true // no policy: WebKit's default
 	}
-	if p.Page == nil || p.Page(uri) {
-		return true
+	allows := func(f func(string) bool) bool { return f == nil || f(uri) }
+	elsewhere := func() {
+		if p.Elsewhere != nil {
+			go p.Elsewhere(uri)
+		}
 	}
-	if p.Elsewhere != nil {
-		go p.Elsewhere(uri)
+	switch stage {
+	case stageNavigation:
+		if allows(p.Page) || allows(p.Frame) {
+			return true
+		}
+		if gesture {
+			elsewhere()
+		}
+		return false
+	case stageNewWindow:
+		if gesture {
+			elsewhere()
+		}
+		return false
+	case stagePageResponse:
+		if allows(p.Page) {
+			return true
+		}
+		elsewhere()
+		return false
 	}
-	return false
+	return allows(p.Frame)
 }
 
 // loadFailed reports a failed top-level load and says whether it was handled (so the platform
