@@ -71,10 +71,6 @@ func TestLoadErrorText(t *testing.T) {
 	assert.Equal(t, "load failed (WebKitNetworkError 399)", (&LoadError{Domain: "WebKitNetworkError", Code: 399}).Error())
 }
 
-type errT struct{}
-
-func (errT) Error() string { return "x" }
-
 func TestOptionsDefaults(t *testing.T) {
 	got := Options{Title: "t"}.withDefaults()
 	assert.Equal(t, Options{Title: "t", Width: DefaultWidth, Height: DefaultHeight, ProgramName: DefaultProgramName}, got)
