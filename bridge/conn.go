@@ -9,10 +9,11 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/embeddable-tray/embeddable-tray/internal/weborigin"
 )
 
 // Errors of Conn.Receive besides ErrMalformed, and of Conn.Send; test with errors.Is.
@@ -315,16 +316,10 @@ func (c *Conn) check(envelope string) (item, string, error) {
 // origin is href's origin as a browser writes location.origin: scheme://host[:port].
 func origin(href string) string {
 	u, err := url.Parse(href)
-	if err != nil || u.Scheme == "" || u.Host == "" {
+	if err != nil {
 		return ""
 	}
-	scheme, host := strings.ToLower(u.Scheme), strings.ToLower(u.Host)
-	if scheme == "https" {
-		host = strings.TrimSuffix(host, ":443")
-	} else if scheme == "http" {
-		host = strings.TrimSuffix(host, ":80")
-	}
-	return scheme + "://" + host
+	return weborigin.Of(u)
 }
 
 // Run handles what Receive queued and the authorization updates, until ctx ends; then
