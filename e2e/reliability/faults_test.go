@@ -220,7 +220,7 @@ func TestReloadWithRequestPending(t *testing.T) {
 	// The reload cancels the pending request(s) (the stand-in fetches contacts on its own
 	// too), and each one's answer is dropped, not posted.
 	require.NoError(t, a.WaitLog(ctx, "dropped the answer to a request of a page that is gone"), "the reload cancels the pending request")
-	assert.Equal(t, 1, logCount(a, "widget page loaded", "cancelled_requests=0"), "the reload cancelled requests")
+	assert.Positive(t, logCount(a, "cancelled_requests=")-logCount(a, "cancelled_requests=0"), "the reload cancelled requests")
 
 	// The new page works: it is registered again and gets answers.
 	_, err = w.WaitFor(ctx, standin.After(seq, standin.IsMessage(bridge.TypeRegisterService)))
