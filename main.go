@@ -232,6 +232,7 @@ func serve(cfg config.Config, f flags, primary *instance.Primary, log *slog.Logg
 		return fmt.Errorf("cannot bind the host bridge: %w", err)
 	}
 	mainWin.Init(bridge.HostScript(cfg.WidgetOrigin(), secret, bindingName))
+	mainWin.AllowMediaFor(cfg.WidgetOrigin()) // microphone, notifications, ringtones: the widget only
 	mainWin.OnLoadFailed(a.LoadFailed)
 	mainWin.OnVisibilityChange(a.WindowVisibility)
 

@@ -52,6 +52,7 @@ type gtkWindow struct {
 	wv        wv.WebView
 	handle    cgo.Handle // of the *Window, the data of every signal handler
 	listening bool       // the host message handler is registered
+	media     string     // the origin that may call (AllowMediaFor); "" none
 }
 
 func newNative(w *Window) native {

@@ -1,0 +1,77 @@
+//go:build linux
+
+#include "media_linux.h"
+#include "_cgo_export.h"
+
+#include <webkit2/webkit2.h>
+
+// permission_kind sorts a request into what Go decides on. A user-media request counts as the
+// microphone only when it asks for audio alone: a camera or the screen is something else.
+static int permission_kind(WebKitPermissionRequest *r) {
+  if (WEBKIT_IS_USER_MEDIA_PERMISSION_REQUEST(r)) {
+    WebKitUserMediaPermissionRequest *m = WEBKIT_USER_MEDIA_PERMISSION_REQUEST(r);
+    if (webkit_user_media_permission_is_for_audio_device(m) && !webkit_user_media_permission_is_for_video_device(m) &&
+        !webkit_user_media_permission_is_for_display_device(m)) {
+      return ET_PERMISSION_MICROPHONE;
+    }
+    return ET_PERMISSION_OTHER;
+  }
+  if (WEBKIT_IS_NOTIFICATION_PERMISSION_REQUEST(r)) {
+    return ET_PERMISSION_NOTIFICATIONS;
+  }
+  if (WEBKIT_IS_DEVICE_INFO_PERMISSION_REQUEST(r)) {
+    return ET_PERMISSION_DEVICE_INFO;
+  }
+  return ET_PERMISSION_OTHER;
+}
+
+// on_permission answers every permission request of the view itself (TRUE: WebKit's default,
+// which may ask nobody and leave the page waiting, never runs). Go decides from the kind and
+// the page's URI.
+static gboolean on_permission(WebKitWebView *v, WebKitPermissionRequest *r, gpointer h) {
+  const char *uri = webkit_web_view_get_uri(v);
+  if (etPermission((uintptr_t)h, permission_kind(r), (char *)(uri ? uri : ""))) {
+    webkit_permission_request_allow(r);
+  } else {
+    webkit_permission_request_deny(r);
+  }
+  return TRUE;
+}
+
+// on_navigation gives a top-level navigation to a page Go allows media for the website policy
+// that lets it play sound without a user gesture (the widget's ringtone is new Audio().play()
+// on an incoming call). Website policies are fixed when a view is made, except through a
+// navigation's policy decision, and the view is webview_go's. Anything else is left to the
+// next handler or WebKit's default.
+static gboolean on_navigation(WebKitWebView *v, WebKitPolicyDecision *d, WebKitPolicyDecisionType type, gpointer h) {
+  (void)v;
+  if (type != WEBKIT_POLICY_DECISION_TYPE_NAVIGATION_ACTION) {
+    return FALSE;
+  }
+  WebKitNavigationAction *a = webkit_navigation_policy_decision_get_navigation_action(WEBKIT_NAVIGATION_POLICY_DECISION(d));
+  WebKitURIRequest *req = a ? webkit_navigation_action_get_request(a) : NULL;
+  const char *uri = req ? webkit_uri_request_get_uri(req) : NULL;
+  if (!uri || !etAutoplay((uintptr_t)h, (char *)uri)) {
+    return FALSE;
+  }
+  WebKitWebsitePolicies *p = webkit_website_policies_new_with_policies("autoplay", WEBKIT_AUTOPLAY_ALLOW, NULL);
+  webkit_policy_decision_use_with_policies(d, p);
+  g_object_unref(p);
+  return TRUE;
+}
+
+// et_media_enable turns on WebKit's media stream and WebRTC (where the build has WebRTC; a
+// build without it ignores the setting) and connects the handlers above. handle is the
+// window's own signal data, so et_detach removes these handlers with its others.
+void et_media_enable(GtkWidget *window, uintptr_t handle) {
+  GtkWidget *child = gtk_bin_get_child(GTK_BIN(window));
+  if (!child || !WEBKIT_IS_WEB_VIEW(child)) {
+    return;
+  }
+  WebKitWebView *v = WEBKIT_WEB_VIEW(child);
+  WebKitSettings *s = webkit_web_view_get_settings(v);
+  webkit_settings_set_enable_media_stream(s, TRUE);
+  webkit_settings_set_enable_webrtc(s, TRUE);
+  g_signal_connect(v, "permission-request", G_CALLBACK(on_permission), (gpointer)handle);
+  g_signal_connect(v, "decide-policy", G_CALLBACK(on_navigation), (gpointer)handle);
+}
