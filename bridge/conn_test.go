@@ -225,7 +225,7 @@ func TestOrigin(t *testing.T) {
 
 func TestReceiveIgnoresUnknownTypes(t *testing.T) {
 	h := newHarness(t)
-	err := h.conn.Receive(testSecret, `{"kind":"message","data":{"type":"rc-call-end-notify","call":{}}}`)
+	err := h.conn.Receive(testSecret, `{"kind":"message","data":{"type":"rc-adapter-syncPresence","dndStatus":null}}`)
 	assert.NoError(t, err)
 	assert.Empty(t, h.conn.queue)
 }
