@@ -283,6 +283,7 @@ func trayState(cfg config.Config, s app.Snapshot) tray.State {
 		Problem:               s.Problem,
 		StartAtLogin:          s.StartAtLogin,
 		StartAtLoginSupported: autostart.Supported(),
+		Call:                  s.Call,
 	}
 	if !s.Remembered {
 		st.KeyringWarning = "Sign-in will not be remembered: no keyring is available"

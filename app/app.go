@@ -99,6 +99,7 @@ type App struct {
 	refreshMu sync.Mutex // one refresh at a time
 
 	dialer    dialer
+	calls     calls
 	rcLogin   rcLogin
 	offline   offline
 	quitOnce  sync.Once

@@ -15,14 +15,15 @@ func (a *App) Notify(m bridge.Inbound) {
 	switch m := m.(type) {
 	case bridge.PageLoad:
 		a.dialer.reset()
+		a.callEvent(m)
 	case bridge.LoginStatus:
 		a.loginStatus(m.LoggedIn)
 	case bridge.DialerStatus:
 		a.deliver(a.dialer.setReady(m.Ready))
 	case bridge.LoginPopup:
 		a.openRingCentralLogin(m.OAuthURI)
-	case bridge.CallRing:
-		a.notifyHidden("Incoming call", caller(m.Call))
+	case bridge.CallRing, bridge.CallStart, bridge.CallEnd, bridge.ActiveCall:
+		a.callEvent(m)
 	case bridge.InboundMessage:
 		a.notifyHidden("New message", caller(m.Message))
 	}

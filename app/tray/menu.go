@@ -26,6 +26,9 @@ type State struct {
 	// KeyringWarning says that the sign-in will not be remembered, e.g.
 	// "Sign-in will not be remembered (no keyring)"; "" if all is well.
 	KeyringWarning string
+
+	// Call is the widget's call in progress, e.g. "On a call: Ann (+15551230001)"; "" none.
+	Call string
 }
 
 // action is what clicking a menu entry does; actNone marks an information line.
@@ -111,6 +114,9 @@ func windowLabel(visible bool) string {
 // warning, one per line, so hovering the icon tells the whole story.
 func tooltip(s State, name string) string {
 	lines := []string{statusLine(s, name)}
+	if c := oneLine(s.Call); c != "" {
+		lines = append([]string{c}, lines...)
+	}
 	if p := oneLine(s.Problem); p != "" {
 		lines = append(lines, p)
 	}
@@ -139,8 +145,11 @@ func menuEntries(s State, fallbackName string) []entry {
 	name := serviceName(s, fallbackName)
 	es := []entry{
 		{kind: kindItem, label: windowLabel(s.WindowVisible), enabled: true, action: actToggleWindow},
-		{kind: kindItem, label: statusLine(s, name)},
 	}
+	if c := oneLine(s.Call); c != "" {
+		es = append(es, entry{kind: kindItem, label: shorten(c)})
+	}
+	es = append(es, entry{kind: kindItem, label: statusLine(s, name)})
 	if p := oneLine(s.Problem); p != "" {
 		es = append(es, entry{kind: kindItem, label: shorten(p)})
 	}
