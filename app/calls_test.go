@@ -43,7 +43,9 @@ func TestCallLine(t *testing.T) {
 		{"ring", func() { c.ring(session("s1", "Inbound", "webphone-session-connecting")) }, "Incoming call: Ann Example (+15551230001)"},
 		{"answered", func() { c.start(session("s1", "Inbound", "webphone-session-connected")) }, "On a call: Ann Example (+15551230001)"},
 		{"presence of the same call does not count twice", func() { c.active(presence("t1", "Inbound", "CallConnected")) }, "On a call: Ann Example (+15551230001)"},
-		{"a second call rings: it comes first", func() { c.ring(session("s2", "Inbound", "webphone-session-connecting", "fromUserName", "", "from", "+15550000002")) }, "Incoming call: +15550000002 (and 1 more)"},
+		{"a second call rings: it comes first", func() {
+			c.ring(session("s2", "Inbound", "webphone-session-connecting", "fromUserName", "", "from", "+15550000002"))
+		}, "Incoming call: +15550000002 (and 1 more)"},
 		{"the second is declined", func() { c.end(session("s2", "Inbound", "webphone-session-connecting")) }, "On a call: Ann Example (+15551230001)"},
 		{"hold", func() { c.start(session("s1", "Inbound", "webphone-session-connected", "isOnHold", true)) }, "Call on hold: Ann Example (+15551230001)"},
 		{"hung up: presence remains until it says NoCall", func() { c.end(session("s1", "Inbound", "webphone-session-connected")) }, "On a call: Desk Caller (+15551112222)"},
