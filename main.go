@@ -284,6 +284,7 @@ func trayState(cfg config.Config, s app.Snapshot) tray.State {
 		StartAtLogin:          s.StartAtLogin,
 		StartAtLoginSupported: autostart.Supported(),
 		Call:                  s.Call,
+		CallingNote:           s.CallingNote,
 	}
 	if !s.Remembered {
 		st.KeyringWarning = "Sign-in will not be remembered: no keyring is available"

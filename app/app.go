@@ -100,6 +100,7 @@ type App struct {
 
 	dialer    dialer
 	calls     calls
+	fallback  fallback
 	rcLogin   rcLogin
 	offline   offline
 	quitOnce  sync.Once

@@ -16,8 +16,12 @@ func (a *App) Notify(m bridge.Inbound) {
 	case bridge.PageLoad:
 		a.dialer.reset()
 		a.callEvent(m)
+		a.fallbackPage()
 	case bridge.LoginStatus:
 		a.loginStatus(m.LoggedIn)
+		a.fallbackLogin(m.LoggedIn)
+	case bridge.CallingSettingsNotify:
+		a.callingSettings(m)
 	case bridge.DialerStatus:
 		a.deliver(a.dialer.setReady(m.Ready))
 	case bridge.LoginPopup:
@@ -103,6 +107,9 @@ func firstNonEmpty(s ...string) string {
 // place calls (PROTOCOL.md: rc-dialer-status-notify). The user is told why a number waits
 // or why its call cannot start.
 func (a *App) Dial(number string) {
+	if a.dialElsewhere(number) {
+		return
+	}
 	a.ShowWindow()
 	now, loggedOut := a.dialer.dial(number)
 	switch {

@@ -40,6 +40,9 @@ type Snapshot struct {
 	StartAtLogin bool
 	// Call is the tray's line for the widget's calls ("On a call: Ann (+1555...)"); "" none.
 	Call string
+	// CallingNote says how calls go when the window cannot call ("Calls ring +1555... first
+	// (RingOut)"); "" while the window calls itself.
+	CallingNote string
 }
 
 // Authorized is what the widget is told: only a finished sign-in counts.

@@ -29,6 +29,9 @@ type State struct {
 
 	// Call is the widget's call in progress, e.g. "On a call: Ann (+15551230001)"; "" none.
 	Call string
+	// CallingNote says how calls go when the window cannot call, e.g. "Calls ring +1555...
+	// first (RingOut)"; "" while it calls itself.
+	CallingNote string
 }
 
 // action is what clicking a menu entry does; actNone marks an information line.
@@ -123,6 +126,9 @@ func tooltip(s State, name string) string {
 	if w := oneLine(s.KeyringWarning); w != "" {
 		lines = append(lines, w)
 	}
+	if c := oneLine(s.CallingNote); c != "" {
+		lines = append(lines, c)
+	}
 	return strings.Join(lines, "\n")
 }
 
@@ -155,6 +161,9 @@ func menuEntries(s State, fallbackName string) []entry {
 	}
 	if w := oneLine(s.KeyringWarning); w != "" {
 		es = append(es, entry{kind: kindItem, label: shorten(w)})
+	}
+	if c := oneLine(s.CallingNote); c != "" {
+		es = append(es, entry{kind: kindItem, label: shorten(c)})
 	}
 	es = append(es, entry{kind: kindItem, label: signLabel(s, name), enabled: !busy(s.Phase), action: actSignInOut})
 	if s.StartAtLoginSupported {

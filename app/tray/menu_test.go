@@ -175,6 +175,18 @@ func TestMenuEntries(t *testing.T) {
 			},
 		},
 		{
+			name: "how calls go when the window cannot call",
+			s:    State{DisplayName: "Acme CRM", Phase: app.SignedIn, CallingNote: "Calls ring +15551230000 first (RingOut)"},
+			want: []line{
+				{"Show window", true, false, actToggleWindow},
+				{"Signed in to Acme CRM", false, false, actNone},
+				{"Calls ring +15551230000 first (RingOut)", false, false, actNone},
+				{"Sign out of Acme CRM", true, false, actSignInOut},
+				{label: "---"},
+				{"Quit", true, false, actQuit},
+			},
+		},
+		{
 			name: "a call in progress is the line under the window item",
 			s:    State{DisplayName: "Acme CRM", Phase: app.SignedOut, Call: "Incoming call: Ann\n(+15551230001)"},
 			want: []line{
