@@ -42,7 +42,12 @@ type browserOpens struct {
 	urls []string
 }
 
-func (b *browserOpens) open(u string) error { b.mu.Lock(); b.urls = append(b.urls, u); b.mu.Unlock(); return nil }
+func (b *browserOpens) open(u string) error {
+	b.mu.Lock()
+	b.urls = append(b.urls, u)
+	b.mu.Unlock()
+	return nil
+}
 func (b *browserOpens) all() []string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -239,13 +244,13 @@ func TestFallbackToWebApp(t *testing.T) {
 
 func TestMyLocationNumber(t *testing.T) {
 	for in, want := range map[string]string{
-		"+1 (555) 123-0000": "+15551230000",
+		"+1 (555) 123-0000":  "+15551230000",
 		"  +44 20 7946 0000": "+442079460000",
-		"5551230000":        "5551230000",
-		"123":               "",
-		"*67 555 123 0000":  "",
-		"call me":           "",
-		"+1234567890123456": "",
+		"5551230000":         "5551230000",
+		"123":                "",
+		"*67 555 123 0000":   "",
+		"call me":            "",
+		"+1234567890123456":  "",
 	} {
 		got, ok := myLocationNumber(in)
 		assert.Equal(t, want, got, in)
