@@ -233,6 +233,7 @@ func serve(cfg config.Config, f flags, primary *instance.Primary, log *slog.Logg
 	}
 	mainWin.Init(bridge.HostScript(cfg.WidgetOrigin(), secret, bindingName))
 	mainWin.AllowMediaFor(cfg.WidgetOrigin()) // microphone, notifications, ringtones: the widget only
+	mainWin.OnAppLink(a.OpenCallLink)         // rcapp:// call links: nothing on Linux opens them
 	mainWin.OnLoadFailed(a.LoadFailed)
 	mainWin.OnVisibilityChange(a.WindowVisibility)
 

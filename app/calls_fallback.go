@@ -217,6 +217,14 @@ func (a *App) fallbackPage() {
 		f.native = unknown
 	}
 	f.mu.Unlock()
+	// The window can tell whether WebKit gives the page WebRTC (webview.Window does).
+	if q, ok := a.opts.Main.(interface{ NativeWebRTC(func(native, ok bool)) }); ok {
+		q.NativeWebRTC(func(native, ok bool) {
+			if ok {
+				go a.PageWebRTC(native) // off the UI thread: telling the user may wait on D-Bus
+			}
+		})
+	}
 }
 
 // callingSettings checks what the widget says of its calling settings: while RingOut is the
@@ -265,13 +273,20 @@ func (a *App) OpenCallLink(uri string) bool {
 	if err != nil || !strings.EqualFold(u.Scheme, "rcapp") {
 		return false
 	}
-	number := u.Query().Get("number")
+	// The widget writes the number unencoded ("number=+1555..."): a '+' is the number's, not
+	// a space, so the query is not read as a form.
+	var number string
+	for _, kv := range strings.Split(u.RawQuery, "&") {
+		if v, ok := strings.CutPrefix(kv, "number="); ok {
+			number, _ = url.PathUnescape(v)
+		}
+	}
 	if n, ok := PhoneNumberFromURI("tel:" + number); ok {
 		number = n
 	} else {
 		number = ""
 	}
-	a.callInWebApp(number)
+	go a.callInWebApp(number) // the caller may be the UI thread; the opener may wait on D-Bus
 	return true
 }
 

@@ -223,7 +223,10 @@ func TestFallbackToWebApp(t *testing.T) {
 	h, notes, browser := fallbackHarness(t)
 	assert.True(t, h.app.OpenCallLink("rcapp://r/call?number=%2B15551234567"))
 	assert.False(t, h.app.OpenCallLink("https://apps.ringcentral.com/x"))
-	assert.Equal(t, []string{"https://app.ringcentral.com/r/call?number=%2B15551234567"}, browser.all())
+	assert.True(t, h.app.OpenCallLink("rcapp://r/call?number=+15550000003")) // as the widget writes it
+	eventuallyTrue(t, "the web app opens", func() bool { return len(browser.all()) == 2 })
+	assert.ElementsMatch(t, []string{"https://app.ringcentral.com/r/call?number=%2B15551234567",
+		"https://app.ringcentral.com/r/call?number=%2B15550000003"}, browser.all())
 
 	h.app.Notify(bridge.LoginStatus{LoggedIn: true})
 	h.app.CallingUnavailable("no sound server")
@@ -237,7 +240,7 @@ func TestFallbackToWebApp(t *testing.T) {
 	assert.True(t, strings.HasPrefix(notes.all()[0], "Calls open in your browser"))
 
 	h.app.Dial("+15559870000")
-	assert.Equal(t, "https://app.ringcentral.com/r/call?number=%2B15559870000", browser.all()[1])
+	assert.Equal(t, "https://app.ringcentral.com/r/call?number=%2B15559870000", browser.all()[2])
 	assert.Empty(t, h.widget.newCalls(), "the widget cannot call: the number went to the web app")
 	assert.Empty(t, h.widget.callingSettings())
 }
@@ -255,5 +258,36 @@ func TestMyLocationNumber(t *testing.T) {
 		got, ok := myLocationNumber(in)
 		assert.Equal(t, want, got, in)
 		assert.Equal(t, want != "", ok, in)
+	}
+}
+
+// nativeWindow is a main window that can tell whether its page has WebKit's own WebRTC.
+type nativeWindow struct {
+	*fakeWindow
+	native bool
+}
+
+func (w nativeWindow) NativeWebRTC(f func(native, ok bool)) { f(w.native, true) }
+
+// TestFallbackAsksTheWindow: an engine that cannot start while the page has WebKit's own
+// WebRTC (the window says so at the page's start) changes nothing; without it, calls go
+// another way.
+func TestFallbackAsksTheWindow(t *testing.T) {
+	for _, native := range []bool{true, false} {
+		h, notes, _ := fallbackHarness(t)
+		require.NoError(t, saveMyLocation("+15551230000"))
+		h.app.opts.Main = nativeWindow{h.main, native}
+		h.app.Notify(bridge.PageLoad{Href: "http://127.0.0.1:9/app.html"})
+		eventuallyTrue(t, "the window's answer arrives", func() bool {
+			h.app.fallback.mu.Lock()
+			defer h.app.fallback.mu.Unlock()
+			return h.app.fallback.native != unknown
+		})
+		h.app.CallingUnavailable("the call engine could not start")
+		if native {
+			assert.Empty(t, notes.all())
+		} else {
+			assert.Len(t, notes.all(), 1)
+		}
 	}
 }

@@ -6,6 +6,8 @@ package e2e
 import (
 	"context"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -110,4 +112,29 @@ func with(m map[string]any, k string, v any) map[string]any {
 	_ = json.Unmarshal(b, &out)
 	out[k] = v
 	return out
+}
+
+// TestRCAppLinkOpensWebApp: the widget's "RingCentral App" calling option opens
+// rcapp://r/call?number=N in a hidden frame (commons' Softphone); nothing on Linux handles
+// rcapp://, so the app opens the RingCentral web app's call page in the system browser.
+func TestRCAppLinkOpensWebApp(t *testing.T) {
+	ctx, w, cfg := setup(t)
+	bin := t.TempDir()
+	argv := filepath.Join(bin, "argv")
+	require.NoError(t, os.WriteFile(filepath.Join(bin, "xdg-open"),
+		[]byte("#!/bin/sh\nprintf '%s\\n' \"$@\" > "+argv+".tmp && mv "+argv+".tmp "+argv+"\n"), 0o755))
+	t.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
+	apptest.Launch(t, cfg)
+	registration(ctx, t, w, 0)
+
+	// The stand-in's frame command loads a URL in a frame of the widget page, as the widget does.
+	_, err := w.Do(ctx, standin.Command{Op: "attack", URL: "rcapp://r/call?number=+15551234567"})
+	require.NoError(t, err)
+	var opened string
+	eventually(ctx, t, "the browser opener ran", func() bool {
+		b, err := os.ReadFile(argv)
+		opened = strings.TrimSpace(string(b))
+		return err == nil
+	})
+	assert.Equal(t, "https://app.ringcentral.com/r/call?number=%2B15551234567", opened)
 }

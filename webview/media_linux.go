@@ -9,6 +9,7 @@ import "C"
 import (
 	"log/slog"
 	"net/url"
+	"runtime/cgo"
 
 	"github.com/embeddable-tray/embeddable-tray/internal/weborigin"
 )
@@ -108,4 +109,54 @@ func etAutoplay(h C.uintptr_t, uri *C.char) C.gboolean {
 		return C.TRUE
 	}
 	return C.FALSE
+}
+
+// OnAppLink sets the function told of every navigation of the page or of one of its frames,
+// and of every new window, to a URI of a scheme the view does not load itself (rcapp:, tel:,
+// mailto:, ...: another app's links). When f returns true the link is taken as handled and
+// nothing is loaded; otherwise WebKit does what it does with such a link (it fails to load
+// it). f runs on the UI thread: keep it short. One function; a later call replaces it.
+func (w *Window) OnAppLink(f func(uri string) bool) {
+	w.do(func(n native) {
+		g, ok := n.(*gtkWindow)
+		if !ok {
+			return
+		}
+		if g.appLink == nil {
+			C.et_links_enable(g.win, C.uintptr_t(g.handle))
+		}
+		g.appLink = f
+	})
+}
+
+//export etAppLink
+func etAppLink(h C.uintptr_t, uri *C.char) C.gboolean {
+	g, ok := windowOf(h).nat.(*gtkWindow)
+	if ok && g.appLink != nil && g.appLink(C.GoString(uri)) {
+		return C.TRUE
+	}
+	return C.FALSE
+}
+
+// NativeWebRTC asks whether the page now in the window has WebKit's own WebRTC
+// (RTCPeerConnection); f gets the answer on the UI thread, ok false when the view could not
+// say. The question is asked in the app's isolated world: a page script cannot fake the
+// answer, and the app's calling shim, which lives in the page's world, does not count.
+func (w *Window) NativeWebRTC(f func(native, ok bool)) {
+	w.do(func(n native) {
+		g, ok := n.(*gtkWindow)
+		if !ok {
+			f(false, false)
+			return
+		}
+		C.et_native_webrtc(g.win, C.uintptr_t(cgo.NewHandle(f)))
+	})
+}
+
+//export etNativeWebRTC
+func etNativeWebRTC(callback C.uintptr_t, answer C.int) {
+	h := cgo.Handle(callback)
+	f := h.Value().(func(bool, bool))
+	h.Delete()
+	f(answer == 1, answer >= 0)
 }

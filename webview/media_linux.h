@@ -12,5 +12,7 @@
 #define ET_PERMISSION_DEVICE_INFO 3
 
 void et_media_enable(GtkWidget *window, uintptr_t handle);
+void et_links_enable(GtkWidget *window, uintptr_t handle);
+void et_native_webrtc(GtkWidget *window, uintptr_t callback);
 
 #endif

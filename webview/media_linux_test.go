@@ -160,3 +160,51 @@ func TestAllowPermission(t *testing.T) {
 		assert.Equal(t, tt.want, allowPermission(tt.p, tt.page, tt.origin), "%s for %q with %q allowed", tt.p, tt.page, tt.origin)
 	}
 }
+
+// TestAppLinks: the widget opens its "RingCentral App" links (rcapp://) in a hidden frame on a
+// desktop (commons' Softphone): that reaches OnAppLink, as does the page's own navigation to
+// another app's link, and a handled one is not loaded. Web links do not. (window.open without
+// a user gesture is refused by WebKit before any decision.)
+func TestAppLinks(t *testing.T) {
+	page, _ := mediaPages(t)
+	w, msgs := hostWindow(t, "app links")
+	links := make(chan string, 8)
+	w.OnAppLink(func(uri string) bool { send(links)(uri); return true })
+	w.Navigate(page.URL + "/probe")
+	waitHost(t, msgs, "the page", func(m hostMsg) bool { return m.Msg["kind"] == "start" }, nil)
+
+	w.EvalHost(`var f = document.createElement("iframe"); f.style.display = "none"; document.body.appendChild(f);
+setTimeout(function () { f.contentWindow.location.href = "rcapp://r/call?number=+15551234567"; }, 50);`)
+	assert.Equal(t, "rcapp://r/call?number=+15551234567", receive(t, links, "the frame's link"))
+	w.EvalHost(`location.href = "tel:+15550000002";`)
+	assert.Equal(t, "tel:+15550000002", receive(t, links, "the page's own link"))
+	w.EvalHost(`var g = document.createElement("iframe"); g.src = "/tone.wav"; document.body.appendChild(g);
+hostPost({kind: "still", href: location.href});`)
+	still := waitHost(t, msgs, "the page after the links", func(m hostMsg) bool { return m.Msg["kind"] == "still" }, nil)
+	assert.Equal(t, page.URL+"/probe", still.Msg["href"], "the handled link did not replace the page")
+	select {
+	case l := <-links:
+		t.Errorf("a web link went to OnAppLink: %s", l)
+	default:
+	}
+}
+
+// TestNativeWebRTC: the answer comes from WebKit itself: a page script that defines its own
+// RTCPeerConnection (as the calling shim does) does not change it.
+func TestNativeWebRTC(t *testing.T) {
+	page, _ := mediaPages(t)
+	w, msgs := hostWindow(t, "native webrtc")
+	w.AddPageScript(`window.RTCPeerConnection = function () {};`)
+	w.AllowMediaFor(page.URL) // enable-webrtc on: a WebKit built with WebRTC would say yes
+	w.Navigate(page.URL + "/probe")
+	waitHost(t, msgs, "the page", func(m hostMsg) bool { return m.Msg["kind"] == "start" }, nil)
+	type answer struct{ native, ok bool }
+	got := make(chan answer, 1)
+	w.NativeWebRTC(func(native, ok bool) { send(got)(answer{native, ok}) })
+	a := receive(t, got, "the answer")
+	assert.True(t, a.ok)
+	w.EvalHost(`hostPost({kind: "rtc", native: typeof RTCPeerConnection === "function"});`)
+	m := waitHost(t, msgs, "the host world's own look", func(m hostMsg) bool { return m.Msg["kind"] == "rtc" }, nil)
+	assert.Equal(t, m.Msg["native"], a.native, "the same as WebKit's own objects say")
+	t.Logf("this WebKitGTK has WebRTC: %v", a.native)
+}

@@ -50,9 +50,10 @@ func etIdle(h C.uintptr_t) {
 type gtkWindow struct {
 	win       *C.GtkWidget
 	wv        wv.WebView
-	handle    cgo.Handle // of the *Window, the data of every signal handler
-	listening bool       // the host message handler is registered
-	media     string     // the origin that may call (AllowMediaFor); "" none
+	handle    cgo.Handle        // of the *Window, the data of every signal handler
+	listening bool              // the host message handler is registered
+	media     string            // the origin that may call (AllowMediaFor); "" none
+	appLink   func(string) bool // OnAppLink's function
 }
 
 func newNative(w *Window) native {
