@@ -291,3 +291,55 @@ func TestFallbackAsksTheWindow(t *testing.T) {
 		}
 	}
 }
+
+// TestLocationPromptRefuses: the RingOut prompt takes one POST, with the page's token, its own
+// Host and Origin; anything else is refused and leaves the prompt waiting.
+func TestLocationPromptRefuses(t *testing.T) {
+	urls := make(chan string, 1)
+	closed := make(chan struct{})
+	open := func(title, u string) (<-chan struct{}, func(), error) { urls <- u; return closed, func() {}, nil }
+	type outcome struct {
+		n   string
+		err error
+	}
+	done := make(chan outcome, 1)
+	go func() { n, err := promptMyLocation(context.Background(), open, "why"); done <- outcome{n, err} }()
+	page := <-urls
+	u, _ := url.Parse(page)
+
+	resp, err := http.Get(page)
+	require.NoError(t, err)
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	csrf := string(csrfRE.FindSubmatch(body)[1])
+	good := url.Values{"csrf": {csrf}, "action": {"save"}, "number": {"+15551230000"}}
+
+	do := func(target string, form url.Values, header http.Header, host string) int {
+		req, _ := http.NewRequest(http.MethodPost, target, strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		for k, v := range header {
+			req.Header[k] = v
+		}
+		if host != "" {
+			req.Host = host
+		}
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	bad := url.Values{"csrf": {"guess"}, "action": {"save"}, "number": {"+15551230000"}}
+	assert.Equal(t, http.StatusForbidden, do(page, bad, nil, ""), "wrong token")
+	assert.Equal(t, http.StatusForbidden, do(page, good, http.Header{"Origin": {"http://evil.example"}}, ""), "other origin")
+	assert.Equal(t, http.StatusBadRequest, do(page, good, nil, "evil.example:80"), "other host (DNS rebinding)")
+	assert.Equal(t, http.StatusNotFound, do("http://"+u.Host+"/guess", good, nil, ""), "other path")
+	select {
+	case o := <-done:
+		t.Fatalf("the prompt ended on a refused post: %v %v", o.n, o.err)
+	default:
+	}
+	assert.Equal(t, http.StatusOK, do(page, good, http.Header{"Origin": {"http://" + u.Host}}, ""))
+	o := <-done
+	require.NoError(t, o.err)
+	assert.Equal(t, "+15551230000", o.n)
+}
