@@ -52,6 +52,7 @@ type fallback struct {
 	asking      bool   // the myLocation prompt is open
 	location    string // RingOut's first leg; "" none (then the web app)
 	loggedIn    bool   // the current page is logged in to RingCentral (it takes settings then)
+	settled     bool   // the current page said it calls with RingOut, or was told again once
 }
 
 // CallingUnavailable says the calling engine cannot serve calls, and why (no sound server,
@@ -212,7 +213,7 @@ func (a *App) fallbackLogin(on bool) {
 func (a *App) fallbackPage() {
 	f := &a.fallback
 	f.mu.Lock()
-	f.loggedIn = false
+	f.loggedIn, f.settled = false, false
 	if !f.active {
 		f.native = unknown
 	}
@@ -227,15 +228,21 @@ func (a *App) fallbackPage() {
 	}
 }
 
-// callingSettings checks what the widget says of its calling settings: while RingOut is the
-// way, a widget that calls with something else did not take it (it was not ready).
+// callingSettings hears the widget's calling settings. The widget takes
+// rc-calling-settings-update only once its calling settings are ready, which may be after its
+// login, and it says so first with rc-calling-settings-notify: while RingOut is the way, a
+// page that does not call with RingOut at that point is told once more.
 func (a *App) callingSettings(m bridge.CallingSettingsNotify) {
 	f := &a.fallback
 	f.mu.Lock()
-	loc, active := f.location, f.active
+	loc := f.location
+	again := f.active && loc != "" && !f.settled && m.CallWith != "ringout"
+	if f.active && loc != "" {
+		f.settled = true
+	}
 	f.mu.Unlock()
-	if active && loc != "" && m.CallWith != "ringout" {
-		a.log.Info("the widget does not call with RingOut yet", "callWith", m.CallWith)
+	if again {
+		a.sendRingOut(loc)
 	}
 }
 

@@ -110,10 +110,17 @@ func TestFallbackToRememberedRingOut(t *testing.T) {
 	want := bridge.CallingSettings{CallWith: "ringout", MyLocation: "+15551230000", RingoutPrompt: true}
 	assert.Equal(t, []bridge.CallingSettings{want}, h.widget.callingSettings())
 
+	h.app.Notify(bridge.CallingSettingsNotify{CallWith: "ringout", CallingMode: "ringout"})
+	assert.Len(t, h.widget.callingSettings(), 1, "it took it")
+
 	h.app.Notify(bridge.PageLoad{Href: "http://127.0.0.1:9/app.html"})
 	h.app.Notify(bridge.LoginStatus{LoggedIn: false})
 	h.app.Notify(bridge.LoginStatus{LoggedIn: true})
 	assert.Equal(t, []bridge.CallingSettings{want, want}, h.widget.callingSettings(), "a new page is told again")
+	// Its calling settings were not ready at the login: when they are, it is told once more.
+	h.app.Notify(bridge.CallingSettingsNotify{CallWith: "browser", CallingMode: "webphone"})
+	h.app.Notify(bridge.CallingSettingsNotify{CallWith: "browser", CallingMode: "webphone"}) // the user chose so
+	assert.Equal(t, []bridge.CallingSettings{want, want, want}, h.widget.callingSettings())
 	assert.Len(t, notes.all(), 1)
 }
 
