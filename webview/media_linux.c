@@ -110,6 +110,8 @@ static gboolean on_app_link(WebKitWebView *v, WebKitPolicyDecision *d, WebKitPol
   return TRUE;
 }
 
+// et_links_enable connects on_app_link; it is connected before the window's navigation policy
+// (et_connect), which refuses every URI of an origin it does not know, another app's too.
 void et_links_enable(GtkWidget *window, uintptr_t handle) {
   GtkWidget *child = gtk_bin_get_child(GTK_BIN(window));
   if (child && WEBKIT_IS_WEB_VIEW(child)) {

@@ -113,19 +113,15 @@ func etAutoplay(h C.uintptr_t, uri *C.char) C.gboolean {
 
 // OnAppLink sets the function told of every navigation of the page or of one of its frames,
 // and of every new window, to a URI of a scheme the view does not load itself (rcapp:, tel:,
-// mailto:, ...: another app's links). When f returns true the link is taken as handled and
-// nothing is loaded; otherwise WebKit does what it does with such a link (it fails to load
-// it). f runs on the UI thread: keep it short. One function; a later call replaces it.
+// mailto:, ...: another app's links). It is asked before the navigation policy, which would
+// refuse such a link. When f returns true the link is taken as handled and nothing is loaded;
+// otherwise the navigation policy and WebKit decide. f runs on the UI thread: keep it short.
+// One function; a later call replaces it.
 func (w *Window) OnAppLink(f func(uri string) bool) {
 	w.do(func(n native) {
-		g, ok := n.(*gtkWindow)
-		if !ok {
-			return
+		if g, ok := n.(*gtkWindow); ok {
+			g.appLink = f
 		}
-		if g.appLink == nil {
-			C.et_links_enable(g.win, C.uintptr_t(g.handle))
-		}
-		g.appLink = f
 	})
 }
 
@@ -160,3 +156,7 @@ func etNativeWebRTC(callback C.uintptr_t, answer C.int) {
 	h.Delete()
 	f(answer == 1, answer >= 0)
 }
+
+// connectAppLinks connects the view's app-link handler; newNative calls it before the
+// navigation policy's handler, which would refuse such links first.
+func (g *gtkWindow) connectAppLinks() { C.et_links_enable(g.win, C.uintptr_t(g.handle)) }

@@ -75,9 +75,12 @@ func mediaPages(t *testing.T) (page, foreign *httptest.Server) {
 		mux.HandleFunc("/probe", func(w http.ResponseWriter, r *http.Request) {
 			frame := ""
 			if frameSrc != nil && *frameSrc != "" {
-				frame = fmt.Sprintf(`<iframe src="%s/probe"></iframe>`, *frameSrc)
+				frame = fmt.Sprintf(`<iframe src="%s/probe"></iframe><iframe src="/same"></iframe>`, *frameSrc)
 			}
 			fmt.Fprintf(w, "<!DOCTYPE html><title>%s</title><script>var PROBE = %q;%s</script>%s", name, name, mediaProbes, frame)
+		})
+		mux.HandleFunc("/same", func(w http.ResponseWriter, r *http.Request) {
+			fmt.Fprintf(w, "<!DOCTYPE html><script>var PROBE = \"same\";%s</script>", mediaProbes)
 		})
 		return mux
 	}
@@ -95,7 +98,7 @@ type probeResult struct{ Play, Mic, Camera, Notify, Geo string }
 func probe(t *testing.T, msgs <-chan hostMsg) map[string]probeResult {
 	t.Helper()
 	got := map[string]probeResult{}
-	for len(got) < 2 {
+	for len(got) < 3 { // the page, a foreign frame, a frame of the page's origin
 		m := waitHost(t, msgs, "a probe", func(m hostMsg) bool { return dataField(m, "probe") != nil }, nil)
 		str := func(k string) string { s, _ := dataField(m, k).(string); return s }
 		got[str("probe")] = probeResult{Play: str("play"), Mic: str("mic"), Camera: str("camera"), Notify: str("notify"), Geo: str("geo")}
@@ -113,6 +116,7 @@ func TestMediaPermissions(t *testing.T) {
 	page, _ := mediaPages(t)
 
 	w, msgs := hostWindow(t, "media allowed")
+	w.SetNavigationPolicy(NavigationPolicy{Page: sameOrigin(page.URL), Frame: func(string) bool { return true }})
 	w.AllowMediaFor(page.URL)
 	w.Navigate(page.URL + "/probe")
 	got := probe(t, msgs)
@@ -168,6 +172,8 @@ func TestAllowPermission(t *testing.T) {
 func TestAppLinks(t *testing.T) {
 	page, _ := mediaPages(t)
 	w, msgs := hostWindow(t, "app links")
+	// The app's navigation policy refuses every origin but the page's: app links come first.
+	w.SetNavigationPolicy(NavigationPolicy{Page: sameOrigin(page.URL), Frame: sameOrigin(page.URL)})
 	links := make(chan string, 8)
 	w.OnAppLink(func(uri string) bool { send(links)(uri); return true })
 	w.Navigate(page.URL + "/probe")
@@ -207,4 +213,8 @@ func TestNativeWebRTC(t *testing.T) {
 	m := waitHost(t, msgs, "the host world's own look", func(m hostMsg) bool { return m.Msg["kind"] == "rtc" }, nil)
 	assert.Equal(t, m.Msg["native"], a.native, "the same as WebKit's own objects say")
 	t.Logf("this WebKitGTK has WebRTC: %v", a.native)
+}
+
+func sameOrigin(origin string) func(string) bool {
+	return func(uri string) bool { return originOfURI(uri) == origin }
 }
