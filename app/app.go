@@ -125,6 +125,8 @@ type App struct {
 	notes     notes      // desktop notifications, shown off the caller's goroutine
 
 	dialer    dialer
+	calls     calls
+	fallback  fallback
 	rcLogin   rcLogin
 	offline   offline
 	quitOnce  sync.Once

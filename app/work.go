@@ -49,54 +49,62 @@ func (t *tracker) close(d time.Duration) bool {
 }
 
 // notes shows desktop notifications on a goroutine of their own, in order: the D-Bus
-// call can take seconds, and the callers (the bridge's loop among them) must not wait.
+// calls can take seconds, and the callers (the bridge's loop among them) must not wait.
 type notes struct {
-	queue chan note
+	mu    sync.Mutex
+	queue []func()
+	wake  chan struct{} // size 1: queue is not empty
+	log   *slog.Logger
 }
 
-type note struct {
-	n           Notifier
-	title, body string
-	onClick     func()
-	shown       chan struct{} // a marker of drain: closed when reached
-}
-
-// start begins showing the queued notifications until ctx ends.
+// start begins running the queued work until ctx ends.
 func (ns *notes) start(ctx context.Context, log *slog.Logger) {
-	ns.queue = make(chan note, 16)
+	ns.wake, ns.log = make(chan struct{}, 1), log
 	go func() {
 		for {
 			select {
 			case <-ctx.Done():
 				return
-			case m := <-ns.queue:
-				if m.shown != nil {
-					close(m.shown)
-					continue
-				}
-				if err := m.n.Notify(m.title, m.body, m.onClick); err != nil {
-					log.Warn("cannot show a desktop notification", "err", err)
-				}
+			case <-ns.wake:
+			}
+			ns.mu.Lock()
+			q := ns.queue
+			ns.queue = nil
+			ns.mu.Unlock()
+			for _, f := range q {
+				f()
 			}
 		}
 	}()
 }
 
-// show queues a notification for n (nil: none); it never blocks (a burst beyond the
-// queue is dropped).
+// do runs f on the notifications' goroutine, after everything queued before; it never
+// blocks.
+func (ns *notes) do(f func()) {
+	ns.mu.Lock()
+	ns.queue = append(ns.queue, f)
+	ns.mu.Unlock()
+	select {
+	case ns.wake <- struct{}{}:
+	default: // a wake-up is pending; it takes everything queued
+	}
+}
+
+// show queues a notification for n (nil: none).
 func (ns *notes) show(n Notifier, title, body string, onClick func()) {
 	if n == nil {
 		return
 	}
-	select {
-	case ns.queue <- note{n: n, title: title, body: body, onClick: onClick}:
-	default:
-	}
+	ns.do(func() {
+		if err := n.Notify(title, body, onClick); err != nil {
+			ns.log.Warn("cannot show a desktop notification", "err", err)
+		}
+	})
 }
 
-// drain waits until every notification queued before it was shown (tests).
+// drain waits until everything queued before it ran (tests).
 func (ns *notes) drain() {
-	m := note{shown: make(chan struct{})}
-	ns.queue <- m
-	<-m.shown
+	done := make(chan struct{})
+	ns.do(func() { close(done) })
+	<-done
 }

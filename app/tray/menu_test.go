@@ -70,6 +70,8 @@ func TestTooltip(t *testing.T) {
 			"Signed in to Acme CRM as a@b.c\nSign-in will not be remembered (no keyring)"},
 		{"both", State{Phase: phase.SignedOut, Problem: "p", KeyringWarning: "k"}, "Not signed in to Acme CRM\np\nk"},
 		{"contacts out of date", State{Phase: phase.SignedIn, Account: "a@b.c", ContactsProblem: "Contacts could not be updated"}, "Signed in to Acme CRM as a@b.c\nContacts could not be updated"},
+		{"a call first", State{Phase: phase.SignedOut, Call: "On a call: Ann (+15551230001)"},
+			"On a call: Ann (+15551230001)\nNot signed in to Acme CRM"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -168,6 +170,30 @@ func TestMenuEntries(t *testing.T) {
 				{"Not signed in to Acme CRM", false, false, actNone},
 				{"Sign-in failed: access_denied", false, false, actNone},
 				{"Sign-in will not be remembered (no keyring)", false, false, actNone},
+				{"Sign in to Acme CRM…", true, false, actSignInOut},
+				{label: "---"},
+				{"Quit", true, false, actQuit},
+			},
+		},
+		{
+			name: "how calls go when the window cannot call",
+			s:    State{DisplayName: "Acme CRM", Phase: phase.SignedIn, CallingNote: "Calls ring +15551230000 first (RingOut)"},
+			want: []line{
+				{"Show window", true, false, actToggleWindow},
+				{"Signed in to Acme CRM", false, false, actNone},
+				{"Calls ring +15551230000 first (RingOut)", false, false, actNone},
+				{"Sign out of Acme CRM", true, false, actSignInOut},
+				{label: "---"},
+				{"Quit", true, false, actQuit},
+			},
+		},
+		{
+			name: "a call in progress is the line under the window item",
+			s:    State{DisplayName: "Acme CRM", Phase: phase.SignedOut, Call: "Incoming call: Ann\n(+15551230001)"},
+			want: []line{
+				{"Show window", true, false, actToggleWindow},
+				{"Incoming call: Ann (+15551230001)", false, false, actNone},
+				{"Not signed in to Acme CRM", false, false, actNone},
 				{"Sign in to Acme CRM…", true, false, actSignInOut},
 				{label: "---"},
 				{"Quit", true, false, actQuit},
