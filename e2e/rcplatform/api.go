@@ -75,13 +75,13 @@ func (p *Platform) apiRoutes() {
 	const ext = "/restapi/v1.0/account/~/extension/~"
 	p.mux.HandleFunc("GET /restapi/v1.0", static(doc("api-info")))
 	get := map[string]func(http.ResponseWriter, *http.Request){
-		"/restapi/v1.0/account/~":                     static(doc("account")),
-		"/restapi/v1.0/account/~/dialing-plan":        static(doc("dialing-plan")),
-		"/restapi/v1.0/account/~/extension":           static(list(json.RawMessage(doc("extension")))),
-		"/restapi/v1.0/account/~/directory/entries":   static(list()),
-		"/restapi/v1.0/account/~/directory/contacts":  static(list()),
-		"/restapi/v1.0/account/~/phone-number":        static(doc("phone-number")),
-		"/restapi/v1.0/account/~/telephony/sessions":  static(list()),
+		"/restapi/v1.0/account/~":                      static(doc("account")),
+		"/restapi/v1.0/account/~/dialing-plan":         static(doc("dialing-plan")),
+		"/restapi/v1.0/account/~/extension":            static(list(json.RawMessage(doc("extension")))),
+		"/restapi/v1.0/account/~/directory/entries":    static(list()),
+		"/restapi/v1.0/account/~/directory/contacts":   static(list()),
+		"/restapi/v1.0/account/~/phone-number":         static(doc("phone-number")),
+		"/restapi/v1.0/account/~/telephony/sessions":   static(list()),
 		"/restapi/v1.0/account/~/extension/" + ownerID: static(doc("extension")),
 		ext:                             static(doc("extension")),
 		ext + "/features":               static(doc("features")),
