@@ -95,14 +95,22 @@ func (p *Platform) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	p.record(r, rec.status)
 }
 
+// MethodWS is the Method of a Request that is a message on the WebSocket gateway; its Path
+// is the message's type (Heartbeat, ClientRequest) and, for a request, its method and path.
+const MethodWS = "WS"
+
 func (p *Platform) record(r *http.Request, status int) {
+	p.add(Request{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Status: status})
+}
+
+func (p *Platform) add(req Request) {
 	p.mu.Lock()
-	req := Request{Seq: len(p.reqs) + 1, Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Status: status, At: time.Now()}
+	req.Seq, req.At = len(p.reqs)+1, time.Now()
 	p.reqs = append(p.reqs, req)
 	close(p.changed)
 	p.changed = make(chan struct{})
 	p.mu.Unlock()
-	p.log.Debug("rcplatform request", "seq", req.Seq, "method", req.Method, "path", req.Path, "status", status)
+	p.log.Debug("rcplatform request", "seq", req.Seq, "method", req.Method, "path", req.Path, "status", req.Status)
 }
 
 // Seq is the number of requests so far: pass it to WaitFor to wait for newer ones only.

@@ -294,6 +294,17 @@ func TestWebSocketGateway(t *testing.T) {
 	assert.Equal(t, "Active", body["status"])
 	assert.Equal(t, "WebSocket", body["deliveryMode"].(map[string]any)["transportType"])
 	assert.Equal(t, []any{"/restapi/v1.0/account/~/extension/~/presence"}, body["eventFilters"])
+
+	var ws []string
+	for _, r := range s.Requests() {
+		if r.Path == wsPath && r.Query != "access_token=WS-forged" {
+			assert.Equal(t, http.StatusSwitchingProtocols, r.Status)
+		}
+		if r.Method == MethodWS {
+			ws = append(ws, r.Path)
+		}
+	}
+	assert.Equal(t, []string{"Heartbeat", "ClientRequest POST /restapi/v1.0/subscription"}, ws, "gateway messages are in the request log")
 }
 
 func TestNumberParser(t *testing.T) {

@@ -84,12 +84,13 @@ func (p *Platform) serveWS(ctx context.Context, c *websocket.Conn) {
 		}
 		switch meta.Type {
 		case "Heartbeat":
+			p.add(Request{Method: MethodWS, Path: "Heartbeat", Status: http.StatusOK})
 			if !send(map[string]any{"type": "Heartbeat", "messageId": meta.MessageID, "status": 200, "headers": map[string]string{}}) {
 				return
 			}
 		case "ClientRequest":
 			status, body := wsRequest(meta.Method, meta.Path, msg[1:])
-			p.log.Debug("rcplatform websocket request", "method", meta.Method, "path", meta.Path, "status", status)
+			p.add(Request{Method: MethodWS, Path: "ClientRequest " + meta.Method + " " + meta.Path, Status: status})
 			if !send(map[string]any{"type": "ClientRequest", "messageId": meta.MessageID, "status": status, "headers": map[string]string{"Content-Type": "application/json"}, "wsc": wsc()}, body) {
 				return
 			}
