@@ -61,8 +61,10 @@ func (t *tokens) issue() map[string]any {
 
 // valid reports whether r carries a live access token.
 func (t *tokens) valid(r *http.Request) bool {
-	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	if !ok {
+	// The SDK writes the token_type as the token endpoint gave it ("bearer"): the scheme is
+	// case-insensitive (RFC 7235).
+	scheme, tok, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
 		return false
 	}
 	t.mu.Lock()

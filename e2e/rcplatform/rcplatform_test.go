@@ -44,7 +44,7 @@ func get(t *testing.T, s *Server, path, token string) (int, map[string]any) {
 	req, err := http.NewRequest(http.MethodGet, s.Origin()+path, nil)
 	require.NoError(t, err)
 	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
+		req.Header.Set("Authorization", "bearer "+token) // as the widget's SDK writes it
 	}
 	return do(t, req)
 }
@@ -324,8 +324,10 @@ func TestBuildServer(t *testing.T) {
 	tests := []struct {
 		name, appJS, want, err string
 	}{
-		{"loopback build", `var a={API_CONFIG:{"appKey":"k","appSecret":null,"server":"http://127.0.0.1:19080"}};`, "127.0.0.1:19080", ""},
-		{"the real platform", `{"appKey":"k","server":"https://platform.ringcentral.com"}`, "", "not to a loopback"},
+		{"minified build", `x={NODE_ENV:"production",API_CONFIG:{appKey:"k",appSecret:void 0,server:"http://127.0.0.1:19080"},APP_VERSION:"2.3.1"}`, "127.0.0.1:19080", ""},
+		{"unminified build", `var a={"API_CONFIG":{"appKey":"k","appSecret":null,"server":"http://127.0.0.1:19080"}};`, "127.0.0.1:19080", ""},
+		{"the real platform", `API_CONFIG:{appKey:"k",server:"https://platform.ringcentral.com"}`, "", "not to a loopback"},
+		{"another server first", `{server:"http://127.0.0.1:1"};API_CONFIG:{appKey:"k",server:"http://127.0.0.1:19080"}`, "127.0.0.1:19080", ""},
 		{"no setting", `console.log(1)`, "", "no API server"},
 	}
 	for _, tt := range tests {

@@ -47,9 +47,10 @@ func (s *Server) AppURL(params url.Values) string {
 	return u
 }
 
-// The build keeps its default API server in app.js (webpack's DefinePlugin writes the
-// API_CONFIG object as JSON: {"appKey":...,"server":"http://127.0.0.1:PORT"}).
-var builtServer = regexp.MustCompile(`"server":"(https?://[^"]+)"`)
+// The build keeps its default API server in app.js: webpack's DefinePlugin writes the
+// API_CONFIG object, which the minifier leaves as API_CONFIG:{appKey:"...",server:"http://..."}
+// (keys quoted in an unminified build).
+var builtServer = regexp.MustCompile(`"?API_CONFIG"?:\{[^}]*?"?server"?:"([^"]+)"`)
 
 // BuildServer reads the API server a widget build was made for (its API_SERVER setting).
 // The widget accepts another server only over https (its appServer parameter), and its CSP
