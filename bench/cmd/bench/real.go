@@ -27,8 +27,9 @@ import (
 
 // realStart is one start on the real widget.
 type realStart struct {
-	ready time.Duration
-	tree  procmem.Tree // -idle after ready
+	ready    time.Duration
+	navigate time.Duration // our app: launch to its "started" log line, when it asks WebKit for the page
+	tree     procmem.Tree  // -idle after ready
 }
 
 type realRuns []realStart
@@ -37,6 +38,16 @@ func (rs realRuns) ready() []time.Duration {
 	var out []time.Duration
 	for _, r := range rs {
 		out = append(out, r.ready)
+	}
+	return out
+}
+
+func (rs realRuns) navigate() []time.Duration {
+	var out []time.Duration
+	for _, r := range rs {
+		if r.navigate > 0 {
+			out = append(out, r.navigate)
+		}
 	}
 	return out
 }
@@ -186,7 +197,11 @@ func (b *realBench) coldApp(v variant) (realStart, error) {
 		return realStart{}, err
 	}
 	defer p.stop()
-	return b.measureStart(p, seq)
+	r, err := b.measureStart(p, seq)
+	if t, ok := p.logTime("msg=started"); ok {
+		r.navigate = t.Sub(p.started)
+	}
+	return r, err
 }
 
 func (b *realBench) coldChromium() (realStart, error) {
