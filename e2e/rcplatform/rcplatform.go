@@ -24,6 +24,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 )
@@ -151,6 +152,16 @@ func (p *Platform) WaitFor(ctx context.Context, seq int, match func(Request) boo
 // answered 200 (it needs a valid access token).
 func LoggedIn(r Request) bool {
 	return r.Method == http.MethodGet && r.Path == "/restapi/v1.0/account/~" && r.Status == http.StatusOK
+}
+
+// Subscribed matches the widget's subscription to its events (calls, messages, presence)
+// over the WebSocket gateway, made (POST) or, on a start with a stored session, renewed (PUT):
+// from then on it can ring. On a warm start the widget keeps its login and its data, so this
+// is the one request that both kinds of start make.
+func Subscribed(r Request) bool {
+	return r.Method == MethodWS && r.Status == http.StatusOK &&
+		(strings.HasPrefix(r.Path, "ClientRequest POST /restapi/v1.0/subscription") ||
+			strings.HasPrefix(r.Path, "ClientRequest PUT /restapi/v1.0/subscription/"))
 }
 
 type statusWriter struct {

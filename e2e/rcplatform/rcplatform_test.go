@@ -305,6 +305,9 @@ func TestWebSocketGateway(t *testing.T) {
 		}
 	}
 	assert.Equal(t, []string{"Heartbeat", "ClientRequest POST /restapi/v1.0/subscription"}, ws, "gateway messages are in the request log")
+	reqs := s.Requests()
+	assert.True(t, Subscribed(reqs[len(reqs)-1]))
+	assert.False(t, Subscribed(reqs[len(reqs)-2]), "a heartbeat is no subscription")
 }
 
 func TestNumberParser(t *testing.T) {

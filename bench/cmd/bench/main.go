@@ -97,18 +97,27 @@ var experiments = []variant{
 	{name: "WEBKIT_DISABLE_DMABUF_RENDERER=1", env: []string{"WEBKIT_DISABLE_DMABUF_RENDERER=1"}},
 }
 
-func run(o options, stdout io.Writer) error {
+// checkPrograms makes o.app absolute (the app runs in a directory of its own) and checks that
+// a display and both programs are there.
+func checkPrograms(o *options) error {
 	if os.Getenv("DISPLAY") == "" && os.Getenv("WAYLAND_DISPLAY") == "" {
 		return errors.New("no display: run under xvfb-run -a dbus-run-session (make bench)")
 	}
 	var err error
-	if o.app, err = filepath.Abs(o.app); err != nil { // the app runs in a directory of its own
+	if o.app, err = filepath.Abs(o.app); err != nil {
 		return err
 	}
 	for _, p := range []string{o.app, o.chromium} {
 		if _, err := os.Stat(p); err != nil {
 			return fmt.Errorf("%w (make build; apt-get install chromium)", err)
 		}
+	}
+	return nil
+}
+
+func run(o options, stdout io.Writer) error {
+	if err := checkPrograms(&o); err != nil {
+		return err
 	}
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	w, err := standin.Listen(quiet)

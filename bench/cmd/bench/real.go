@@ -27,9 +27,23 @@ import (
 
 // realStart is one start on the real widget.
 type realStart struct {
-	ready    time.Duration
-	navigate time.Duration // our app: launch to its "started" log line, when it asks WebKit for the page
-	tree     procmem.Tree  // -idle after ready
+	ready      time.Duration // to the first GET /restapi/v1.0/account/~ (logged in)
+	subscribed time.Duration // to the subscription over the WebSocket gateway (can ring)
+	navigate   time.Duration // our app: launch to its "started" log line, when it asks WebKit for the page
+	marks      map[string]time.Duration
+	tree       procmem.Tree // -idle after ready
+}
+
+// phases are requests at the platform that show where a start spends its time.
+var phases = []struct {
+	name  string
+	match func(rcplatform.Request) bool
+}{
+	{"app.html served", func(r rcplatform.Request) bool { return r.Path == "/app.html" }},
+	{"app.js served", func(r rcplatform.Request) bool { return r.Path == "/app.js" }},
+	{"its first chunk asked for (app.js ran)", func(r rcplatform.Request) bool { return r.Path == "/en-US.js" }},
+	{"app.css asked for", func(r rcplatform.Request) bool { return r.Path == "/app.css" }},
+	{"token request (the jwt login)", func(r rcplatform.Request) bool { return r.Path == "/restapi/oauth/token" }},
 }
 
 type realRuns []realStart
@@ -38,6 +52,24 @@ func (rs realRuns) ready() []time.Duration {
 	var out []time.Duration
 	for _, r := range rs {
 		out = append(out, r.ready)
+	}
+	return out
+}
+
+func (rs realRuns) subscribed() []time.Duration {
+	var out []time.Duration
+	for _, r := range rs {
+		out = append(out, r.subscribed)
+	}
+	return out
+}
+
+func (rs realRuns) mark(name string) []time.Duration {
+	var out []time.Duration
+	for _, r := range rs {
+		if d, ok := r.marks[name]; ok {
+			out = append(out, d)
+		}
 	}
 	return out
 }
@@ -76,6 +108,9 @@ type realBench struct {
 }
 
 func runReal(o options, stdout io.Writer) error {
+	if err := checkPrograms(&o); err != nil {
+		return err
+	}
 	p, err := rcplatform.New(rcplatform.Options{WidgetDir: o.widget, Log: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		return err
@@ -165,14 +200,14 @@ func runReal(o options, stdout io.Writer) error {
 	return nil
 }
 
-// waitReady waits for the widget's login at the platform after seq and returns the time
-// since p started.
-func (b *realBench) waitReady(p *proc, seq int) (time.Duration, error) {
+// waitReady waits for a request of the widget (rcplatform.LoggedIn, Subscribed) after seq
+// and returns the time since p started.
+func (b *realBench) waitReady(p *proc, seq int, match func(rcplatform.Request) bool) (time.Duration, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
 	defer cancel()
 	var at time.Time
-	err := p.waitOrExit(ctx, "the widget logged in", func(ctx context.Context) error {
-		r, err := b.platform.WaitFor(ctx, seq, rcplatform.LoggedIn)
+	err := p.waitOrExit(ctx, "the widget was ready", func(ctx context.Context) error {
+		r, err := b.platform.WaitFor(ctx, seq, match)
 		at = r.At
 		return err
 	})
@@ -215,12 +250,26 @@ func (b *realBench) coldChromium() (realStart, error) {
 }
 
 func (b *realBench) measureStart(p *proc, seq int) (realStart, error) {
-	ready, err := b.waitReady(p, seq)
+	ready, err := b.waitReady(p, seq, rcplatform.LoggedIn)
 	if err != nil {
 		return realStart{}, err
 	}
-	tree, err := b.measureAfter(p, b.o.idle)
-	return realStart{ready: ready, tree: tree}, err
+	sub, err := b.waitReady(p, seq, rcplatform.Subscribed)
+	if err != nil {
+		return realStart{}, err
+	}
+	r := realStart{ready: ready, subscribed: sub, marks: map[string]time.Duration{}}
+	reqs := b.platform.Requests()
+	for _, ph := range phases {
+		for _, q := range reqs[seq:] {
+			if ph.match(q) {
+				r.marks[ph.name] = q.At.Sub(p.started)
+				break
+			}
+		}
+	}
+	r.tree, err = b.measureAfter(p, b.o.idle)
+	return r, err
 }
 
 // startChromium starts Chromium on the widget in a fresh profile, or in profile if given
@@ -265,7 +314,7 @@ func (b *realBench) warm(launch func() (*proc, error)) (time.Duration, error) {
 	if err != nil {
 		return 0, err
 	}
-	_, err = b.waitReady(p, seq)
+	_, err = b.waitReady(p, seq, rcplatform.Subscribed)
 	if err == nil {
 		time.Sleep(b.o.settle) // let it write its caches and storage, as a user's session does
 	}
@@ -279,7 +328,7 @@ func (b *realBench) warm(launch func() (*proc, error)) (time.Duration, error) {
 		return 0, err
 	}
 	defer p.stop()
-	return b.waitReady(p, seq)
+	return b.waitReady(p, seq, rcplatform.Subscribed)
 }
 
 // hiddenApp starts the app, closes its window once the widget is logged in (the app hides to
@@ -291,7 +340,7 @@ func (b *realBench) hiddenApp(v variant) (rest, error) {
 		return rest{}, err
 	}
 	defer p.stop()
-	if _, err := b.waitReady(p, seq); err != nil {
+	if _, err := b.waitReady(p, seq, rcplatform.Subscribed); err != nil {
 		return rest{}, err
 	}
 	if err := closeWindows(p.cmd.Process.Pid); err != nil {
@@ -308,7 +357,7 @@ func (b *realBench) idleChromium() (rest, error) {
 		return rest{}, err
 	}
 	defer p.stop()
-	if _, err := b.waitReady(p, seq); err != nil {
+	if _, err := b.waitReady(p, seq, rcplatform.Subscribed); err != nil {
 		return rest{}, err
 	}
 	return b.rest(p)
@@ -367,7 +416,16 @@ func widgetVersion(dir string) string {
 	return "unknown"
 }
 
-// realExperiments are the variants measured on the real widget with -experiments.
+// realExperiments are the variants measured on the real widget with -experiments: WebKit's own
+// switches, JavaScriptCore options (JSC_*, read by the web process), and the app's tuning
+// (EMBEDDABLE_TRAY_TUNING, see webview/tuning_linux.go).
 var realExperiments = []variant{
+	{name: "no tuning (EMBEDDABLE_TRAY_TUNING=none)", env: []string{"EMBEDDABLE_TRAY_TUNING=none"}},
+	{name: "web process memory pressure, strict above 45 MB, polled every 10 s", env: []string{"EMBEDDABLE_TRAY_TUNING=web-mp=150:0.2:0.3:10"}},
+	{name: "release the memory cache after 30 s hidden", env: []string{"EMBEDDABLE_TRAY_TUNING=release=30"}},
+	{name: "cache model DOCUMENT_VIEWER", env: []string{"EMBEDDABLE_TRAY_TUNING=cache=viewer"}},
+	{name: "JSC_useJIT=0", env: []string{"JSC_useJIT=0"}},
+	{name: "JSC_forceRAMSize=512 MiB", env: []string{"JSC_forceRAMSize=536870912"}},
+	{name: "Malloc=1 (system malloc, not bmalloc)", env: []string{"Malloc=1"}},
 	{name: "WEBKIT_DISABLE_COMPOSITING_MODE=1", env: []string{"WEBKIT_DISABLE_COMPOSITING_MODE=1"}},
 }
