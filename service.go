@@ -108,8 +108,9 @@ func (s *service) withContacts(cfg config.Config, tokens oauth2.TokenSource, log
 	log = log.With("component", "contacts")
 	bookCfg := contacts.Config{URL: s.carddavURL, ServiceName: cfg.Service.Name, Region: region}
 	if ct.Auth != "password" {
-		client := oauth2.NewClient(context.Background(), tokens)
-		client.Timeout = 60 * time.Second
+		// Not oauth2.NewClient: its ReuseTokenSource would keep the first sign-in's token
+		// after a sign-out and a new sign-in; the app's source is the one to ask each time.
+		client := &http.Client{Timeout: 60 * time.Second, Transport: &oauth2.Transport{Source: tokens}}
 		s.contacts = contacts.New(bookCfg, client, log)
 		return
 	}
