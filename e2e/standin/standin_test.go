@@ -219,6 +219,29 @@ func TestPageInBrowser(t *testing.T) {
 	match, err := w.WaitFor(ctx, After(seq, All(IsKind(KindResponse), func(r Report) bool { return r.Path == "/contacts/match" })))
 	require.NoError(t, err)
 	assert.Contains(t, string(match.Request), `"101"`)
+	assert.Contains(t, string(match.Request), `"callerIds":{"101":"Front Desk"`, "callerIds name the history's callers")
+
+	// The Contacts tab's box filters what the widget holds and asks the host nothing: a name,
+	// a number's digits as written, a whole e-mail address; not part of an address, a
+	// formatted number or a company.
+	searches := len(requestsTo(w.Reports(), "/contacts/search"))
+	for _, f := range []struct {
+		query string
+		names []string
+	}{
+		{"ann", []string{"Ann Example"}},
+		{"230002", []string{"Bob Sample"}},
+		{"ANN@example.com", []string{"Ann Example"}},
+		{"ann@", nil},
+		{"(555) 123", nil},
+		{"Example Inc", nil},
+		{"", []string{"Ann Example", "Bob Sample"}},
+	} {
+		names, err := w.FilterContacts(ctx, f.query)
+		require.NoError(t, err, f.query)
+		assert.ElementsMatch(t, f.names, names, "filter %q", f.query)
+	}
+	assert.Len(t, requestsTo(w.Reports(), "/contacts/search"), searches, "the Contacts tab's filter asks the host nothing")
 
 	// Refresh: sent the timestamp and got one back, so it merges (Bob deleted, Cat added, Cat's
 	// missing phoneType made "unknown"); then an {error} empties the list and the timestamp.

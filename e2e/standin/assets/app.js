@@ -104,6 +104,9 @@
   // The call history whose numbers are matched on authorization: E.164 and an extension
   // number [P: Contacts: match].
   var CALL_HISTORY = ['+15551230001', '+12015550124', '101'];
+  // [observed with the real widget] callerIds maps the history's numbers that have a caller
+  // ID name to it, an extension's included: {"102": "Ext One-O-Two", ...}.
+  var CALLER_IDS = { '+15551230001': 'WIRELESS CALLER', '101': 'Front Desk' };
   var LOGIN_NUMBER = '+16505550100*101';
 
   function $(id) { return document.getElementById(id); }
@@ -405,12 +408,39 @@
       return searchContactPhoneNumbers(data, searchString, service.name);
     });
   }
+  // [observed with the real widget] contactSearchPath serves the dialer's "Enter a name or
+  // number" field (and the other recipient fields), not the Contacts tab: its search box
+  // filters the list the widget holds (filterContacts below) and asks the host nothing.
   var searchTimer = null;
-  $('search').addEventListener('input', function () {
+  $('number').addEventListener('input', function () {
     clearTimeout(searchTimer);
-    var q = $('search').value;
+    var q = $('number').value;
     searchTimer = setTimeout(function () { runSearch(q, 0); }, 300);
   });
+  $('search').addEventListener('input', function () { renderContacts(); });
+
+  // [observed with the real widget] The Contacts tab's filter keeps a contact whose name, or
+  // "<firstName> <lastName>", lower-cased contains the query, or one of whose numbers
+  // contains it verbatim (no normalisation: "0107" finds +13125550107, "555-0107" does not),
+  // or whose e-mail equals it (the whole address, lower-cased); a company alone finds nothing
+  // [src: @ringcentral-integration/commons lib/contactHelper.js isSearchHitContact, used by
+  // ThirdPartyService.filterContacts].
+  function isSearchHit(c, lowerSearch) {
+    var first = [c.firstName, c.lastName].map(function (x) { return x && String(x).trim(); })
+      .filter(function (x) { return !!x; }).join(' ').toLowerCase();
+    return (!!c.name && String(c.name).toLowerCase().indexOf(lowerSearch) >= 0) ||
+      first.indexOf(lowerSearch) >= 0 ||
+      (Array.isArray(c.phoneNumbers) && c.phoneNumbers.some(function (p) {
+        return p && p.phoneNumber && String(p.phoneNumber).indexOf(lowerSearch) >= 0;
+      })) ||
+      (!!c.email && String(c.email).toLowerCase() === lowerSearch) ||
+      (Array.isArray(c.emails) && c.emails.map(function (e) { return e && String(e).toLowerCase(); }).indexOf(lowerSearch) >= 0);
+  }
+  function filterContacts(list, q) {
+    if (!q || !q.trim()) return list;
+    var lower = q.toLowerCase();
+    return list.filter(function (c) { return isSearchHit(c, lower); });
+  }
   function runSearch(q, command) {
     return search(q).then(function (results) {
       renderSearch(q, results);
@@ -424,7 +454,9 @@
   // [P: Contacts: match] body {phoneNumbers, callerIds}; the answer is read by the numbers asked.
   function matchNumbers(numbers) {
     if (!sourceReady() || !service.contactMatchPath) return Promise.resolve();
-    return request(service.contactMatchPath, { phoneNumbers: numbers, callerIds: {} }).then(function (res) {
+    var callerIds = {};
+    numbers.forEach(function (n) { if (CALLER_IDS[n]) callerIds[n] = CALLER_IDS[n]; });
+    return request(service.contactMatchPath, { phoneNumbers: numbers, callerIds: callerIds }).then(function (res) {
       var data = res && res.data;
       if (!data || Object.keys(data).length === 0) return;
       numbers.forEach(function (n) {
@@ -484,11 +516,15 @@
     p.textContent = [phone, extra].filter(Boolean).join(' · ');
     who.appendChild(n); who.appendChild(p);
     li.appendChild(av); li.appendChild(who);
-    li.addEventListener('click', function () { if (phone) { $('number').value = phone; setRoute('/dialer'); } });
+    li.addEventListener('click', function () {
+      if (!phone) return;
+      $('number').value = phone;
+      $('dialer-results').hidden = true;
+      setRoute('/dialer');
+    });
     return li;
   }
-  function renderList(items, empty) {
-    var list = $('contact-list');
+  function renderList(list, items, empty) {
     list.textContent = '';
     if (items.length === 0) {
       var li = document.createElement('li');
@@ -499,18 +535,24 @@
     }
     items.slice(0, 200).forEach(function (li) { list.appendChild(li); });
   }
+  // shownContacts is what the Contacts tab lists: the source's contacts, filtered by its box.
+  function shownContacts() {
+    var all = sourceReady() && service.contactsPath ? contacts : [];
+    return filterContacts(all, $('search').value);
+  }
   function renderContacts() {
-    var shown = sourceReady() && service.contactsPath ? contacts : [];
+    var shown = shownContacts(), q = $('search').value;
     $('contacts-count').textContent = shown.length ? '(' + shown.length + ')' : '';
-    renderList(shown.map(function (c) {
+    renderList($('contact-list'), shown.map(function (c) {
       var phone = (c.phoneNumbers && c.phoneNumbers[0]) ? c.phoneNumbers[0].phoneNumber : '';
       return contactItem(c.name, phone, c.company);
-    }), sourceReady() ? 'No contacts.' : 'Authorize a service to see its contacts.');
+    }), !sourceReady() ? 'Authorize a service to see its contacts.' : q && q.trim() ? 'No records found.' : 'No contacts.');
   }
   function renderSearch(q, results) {
-    if (!q) { renderContacts(); return; }
-    $('contacts-count').textContent = '(' + results.length + ' found)';
-    renderList(results.map(function (r) { return contactItem(r.name, r.phoneNumber, r.phoneType); }), 'No match for "' + q + '".');
+    var box = $('dialer-results');
+    box.hidden = !q;
+    if (!q) return;
+    renderList(box, results.map(function (r) { return contactItem(r.name, r.phoneNumber, r.phoneType); }), 'No match for "' + q + '".');
   }
 
   function state() {
@@ -647,8 +689,19 @@
         done();
         return;
       case 'search':
-        $('search').value = c.value || '';
+        setRoute('/dialer');
+        $('number').value = c.value || '';
         runSearch(c.value, c.id);
+        return;
+      case 'filter':
+        if (!loggedIn) { done({ error: 'not logged in to RingCentral: the contacts are not reachable' }); return; }
+        setRoute('/contacts');
+        $('search').value = c.value || '';
+        renderContacts();
+        afterPaint(function () {
+          done({ state: state(), result: { searchString: c.value || '',
+            names: shownContacts().map(function (x) { return x.name; }) } });
+        });
         return;
       case 'refresh':
         fetchContacts('manual').then(function () { done({ state: state() }); });

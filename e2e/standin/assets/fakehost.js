@@ -11,7 +11,8 @@
       contactMatchPath: '/contacts/match', authorizedTitle: 'Unauthorize', unauthorizedTitle: 'Authorize',
       authorized: authorized, authorizationLogo: '/no-such-logo.png', showAuthRedDot: true };
   }
-  var ann = { id: '1', name: 'Ann Example', type: 'FakeHost', phoneNumbers: [{ phoneNumber: '+15551230001', phoneType: 'directPhone' }] };
+  var ann = { id: '1', name: 'Ann Example', type: 'FakeHost', phoneNumbers: [{ phoneNumber: '+15551230001', phoneType: 'directPhone' }],
+              emails: ['ann@example.com'], company: 'Example Inc' };
   var bob = { id: '2', name: 'Bob Sample', type: 'FakeHost', phoneNumbers: [{ phoneNumber: '+15551230002', phoneType: 'mobile' }] };
   var cat = { id: '3', name: 'Cat Typeless', type: 'FakeHost', phoneNumbers: [{ phoneNumber: '+15551230003' }] };
   window.addEventListener('message', function (e) {
