@@ -74,6 +74,10 @@ func TestContactsOnlyWhileSignedIn(t *testing.T) {
 	found, err = w.Search(ctx, "ann")
 	require.NoError(t, err)
 	assert.Equal(t, []string{"Ann Example +12015550123"}, shown(found))
+	// A tel: number reaches the dialer as E.164, and the widget searches it as typed.
+	found, err = w.Search(ctx, "+12015550124")
+	require.NoError(t, err)
+	assert.Equal(t, []string{"Bob Sample +12015550124"}, shown(found))
 	found, err = w.Search(ctx, "+1 201-555")
 	require.NoError(t, err)
 	assert.ElementsMatch(t, []string{"Ann Example +1 201-555-0123", "Bob Sample +1 201-555-0124"}, shown(found))

@@ -243,6 +243,17 @@ func TestPageInBrowser(t *testing.T) {
 	}
 	assert.Len(t, requestsTo(w.Reports(), "/contacts/search"), searches, "the Contacts tab's filter asks the host nothing")
 
+	// rc-adapter-new-call fills the dialer and searches the number as if it had been typed.
+	before := w.Seq()
+	w.Post(map[string]any{"type": "fakehost-say", "message": map[string]any{"type": "rc-adapter-new-call", "phoneNumber": "+15551230001", "toCall": false}})
+	dialed, err := w.WaitFor(ctx, After(before, IsKind(KindSearch)))
+	require.NoError(t, err)
+	var dialedRes SearchResult
+	require.NoError(t, json.Unmarshal(dialed.Result, &dialedRes))
+	assert.Equal(t, "+15551230001", dialedRes.SearchString)
+	require.Len(t, dialedRes.Results, 1, "%s", dialed.Result)
+	assert.Equal(t, "Ann Example", dialedRes.Results[0].Name)
+
 	// Refresh: sent the timestamp and got one back, so it merges (Bob deleted, Cat added, Cat's
 	// missing phoneType made "unknown"); then an {error} empties the list and the timestamp.
 	st, err := w.RefreshContacts(ctx)

@@ -598,6 +598,9 @@
         }
         setRoute('/dialer');
         $('number').value = data.phoneNumber || '';
+        // [observed with the real widget] the number is searched like a typed one: the host's
+        // contactSearchPath gets it as the searchString, and the dropdown names the contact.
+        runSearch(data.phoneNumber || '', 0);
         if (data.toCall) call(data.phoneNumber); else status('Dial ' + (data.phoneNumber || ''));
         return;
       case 'rc-adapter-new-sms':
