@@ -225,6 +225,7 @@ func TestPageInBrowser(t *testing.T) {
 	// a number's digits as written, a whole e-mail address; not part of an address, a
 	// formatted number or a company.
 	searches := len(requestsTo(w.Reports(), "/contacts/search"))
+	beforeFilter := w.Seq()
 	for _, f := range []struct {
 		query string
 		names []string
@@ -242,6 +243,11 @@ func TestPageInBrowser(t *testing.T) {
 		assert.ElementsMatch(t, f.names, names, "filter %q", f.query)
 	}
 	assert.Len(t, requestsTo(w.Reports(), "/contacts/search"), searches, "the Contacts tab's filter asks the host nothing")
+
+	// Opening the Contacts tab syncs: no type, the kept timestamp (the filter above opened it).
+	tabSync, err := w.WaitFor(ctx, After(beforeFilter, All(IsKind(KindResponse), func(r Report) bool { return r.Path == "/contacts" })))
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"page":1,"syncTimestamp":100}`, string(tabSync.Request))
 
 	// rc-adapter-new-call fills the dialer and searches the number as if it had been typed.
 	before := w.Seq()

@@ -126,6 +126,9 @@
     if (route === path) return;
     route = path;
     send({ type: 'rc-route-changed-notify', path: path });
+    // [observed with the real widget] opening the Contacts tab syncs the contacts: type
+    // absent, the kept syncTimestamp (so an {error} answer empties the list there too).
+    if (path === '/contacts' && loggedIn) fetchContacts(undefined);
   }
   document.querySelectorAll('.tab').forEach(function (t) {
     t.addEventListener('click', function () { setRoute('/' + t.dataset.tab); });
