@@ -151,7 +151,8 @@ func (r Report) Field(name string, v any) bool {
 // Authorize/Unauthorize button, which requests its authorizationPath), "login" (URL: the
 // authorize endpoint to use instead of appServer's), "logout", "search" (Value, typed into the
 // dialer's name-or-number field), "filter" (Value, typed into the Contacts tab's search box),
-// "refresh" (the contacts' refresh button), "state", "ring" (Message: from, fromUserName).
+// "refresh" (the contacts' refresh button), "state", "ring" (Message: from, fromUserName),
+// "inbound-message" (Message: from, fromName, subject).
 type Command struct {
 	ID        int            `json:"id"`
 	Op        string         `json:"op"`
@@ -518,6 +519,13 @@ func (w *Widget) StartLogin(ctx context.Context, authorizeURL string) (string, e
 // in the real shape: call.from and call.to are strings (rc-call-ring-notify).
 func (w *Widget) Ring(ctx context.Context, from, fromUserName string) error {
 	_, err := w.Do(ctx, Command{Op: "ring", Message: map[string]any{"from": from, "fromUserName": fromUserName}})
+	return err
+}
+
+// InboundMessage makes the widget report an incoming SMS from the number (rc-inbound-message-
+// notify), in the real shape: the platform's message record, from {phoneNumber, name?}.
+func (w *Widget) InboundMessage(ctx context.Context, from, fromName, subject string) error {
+	_, err := w.Do(ctx, Command{Op: "inbound-message", Message: map[string]any{"from": from, "fromName": fromName, "subject": subject}})
 	return err
 }
 

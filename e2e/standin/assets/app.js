@@ -728,6 +728,22 @@
           creationTime: Date.now(), contactMatch: (matches[from] || [])[0] } });
         done();
         return;
+      case 'inbound-message':
+        // An incoming SMS [P: Events from the widget: rc-inbound-message-notify]: the message
+        // is the platform's message-store record as the widget got it (observed with the real
+        // widget: from {phoneNumber, name?}, no contact match in it).
+        var im = c.message || {}, now = new Date().toISOString(), mid = 'standin-msg-' + c.id;
+        var from = { phoneNumber: String(im.from || '') };
+        if (im.fromName) from.name = String(im.fromName);
+        send({ type: 'rc-inbound-message-notify', message: {
+          id: mid, uri: appServer() + '/restapi/v1.0/account/~/extension/~/message-store/' + mid,
+          type: 'SMS', direction: 'Inbound', from: from,
+          to: [{ phoneNumber: LOGIN_NUMBER.split('*')[0], name: 'Stand-in User' }],
+          subject: String(im.subject || ''), readStatus: 'Unread', messageStatus: 'Received',
+          availability: 'Alive', priority: 'Normal', attachments: [], conversationId: 'standin-conv',
+          creationTime: now, lastModifiedTime: now } });
+        done();
+        return;
       case 'reload':
         done();
         flush().then(function () { location.reload(); });
