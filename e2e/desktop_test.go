@@ -170,6 +170,17 @@ func TestRingWhileHiddenNotifies(t *testing.T) {
 	require.NoError(t, err)
 	text := n.Summary + " " + n.Body
 	assert.Contains(t, text, "Ann Example (+15551230001)", "the notification says who calls")
+
+	// An SMS in the real shape (the platform's record, seen with the real widget): the number
+	// and the text, and a click brings the window back.
+	require.NoError(t, w.InboundMessage(ctx, "+15551230002", "", "Are we still on for 3pm?"))
+	n, err = notes.Wait(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, "New message", n.Summary)
+	assert.Contains(t, n.Body, "+15551230002: Are we still on for 3pm?")
+	require.NoError(t, notes.Invoke(n.ID, "default"))
+	_, err = a.WaitWindow(ctx, mainTitle, true)
+	require.NoError(t, err, "a click on the notification shows the window")
 }
 
 func filter(rs []standin.Report, match func(standin.Report) bool) []standin.Report {
