@@ -139,7 +139,7 @@ func (c *Call) request(method string, cseq int) *message {
 	m.add("Max-Forwards", "70")
 	m.add("From", c.local)
 	m.add("To", c.remote)
-	m.add("Call-ID", c.ID)
+	m.add("Call-Id", c.ID)
 	m.add("CSeq", fmt.Sprintf("%d %s", cseq, method))
 	return m
 }
@@ -250,13 +250,18 @@ func (c *Call) response(m *message) {
 	}
 }
 
-// invite handles an INVITE from the client: a new call, or a re-INVITE (hold, ICE restart).
+// invite handles an INVITE from the client: a new call (Digest-challenged first, as the
+// platform does and ringcentral-web-phone 2.x expects), or a re-INVITE (hold, ICE restart).
 func (s *Server) invite(conn *sipConn, m *message) {
 	s.mu.Lock()
 	c := s.calls[m.get("Call-ID")]
 	s.mu.Unlock()
 	if c != nil {
 		c.reinvite(m)
+		return
+	}
+	if !s.authorized(m, "Proxy-Authorization") {
+		s.challenge(conn, m, 407, "Proxy Authentication Required", "Proxy-Authenticate")
 		return
 	}
 	conn.send(response(m, 100, "Trying", "")) //nolint:errcheck

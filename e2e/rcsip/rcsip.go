@@ -174,7 +174,9 @@ func (c *sipConn) write(s string) error {
 var upgrader = websocket.Upgrader{
 	Subprotocols: []string{"sip"},
 	// same origin only: the page that opens it is served here
-	CheckOrigin: func(r *http.Request) bool { return r.Header.Get("Origin") == "" || r.Header.Get("Origin") == "http://"+r.Host },
+	CheckOrigin: func(r *http.Request) bool {
+		return r.Header.Get("Origin") == "" || r.Header.Get("Origin") == "http://"+r.Host
+	},
 }
 
 func (s *Server) websocket(w http.ResponseWriter, r *http.Request) {
@@ -243,22 +245,11 @@ func (s *Server) handle(conn *sipConn, m *message) {
 // register is the registrar: a Digest challenge (RFC 2617 without qop, as both web phones
 // compute it), then a 200 that echoes the client's Contact (sip.js ignores one without it).
 func (s *Server) register(conn *sipConn, m *message) {
-	auth := m.get("Authorization")
-	if auth == "" {
-		nonce := randomHex(16)
-		s.mu.Lock()
-		s.nonces[nonce] = true
-		s.mu.Unlock()
-		r := response(m, 401, "Unauthorized", randomHex(4))
-		r.add("WWW-Authenticate", fmt.Sprintf(`Digest realm="%s", nonce="%s", algorithm=MD5`, s.Info.Domain, nonce))
-		conn.send(r) //nolint:errcheck
+	if m.get("Authorization") == "" {
+		s.challenge(conn, m, 401, "Unauthorized", "WWW-Authenticate")
 		return
 	}
-	p := digestParams(auth)
-	s.mu.Lock()
-	knownNonce := s.nonces[p["nonce"]]
-	s.mu.Unlock()
-	if !knownNonce || p["username"] != s.Info.AuthorizationID || p["response"] != digestResponse(p, s.Info.Password, "REGISTER") {
+	if !s.authorized(m, "Authorization") {
 		conn.send(response(m, 403, "Forbidden", randomHex(4))) //nolint:errcheck
 		return
 	}
@@ -285,6 +276,28 @@ func (s *Server) register(conn *sipConn, m *message) {
 	s.notify()
 	s.mu.Unlock()
 	conn.send(r) //nolint:errcheck
+}
+
+// challenge answers m with a Digest challenge carrying a fresh nonce; the realm is the
+// domain (ringcentral-web-phone 2.x uses the domain whatever the challenge says).
+func (s *Server) challenge(conn *sipConn, m *message, code int, reason, header string) {
+	nonce := randomHex(16)
+	s.mu.Lock()
+	s.nonces[nonce] = true
+	s.mu.Unlock()
+	r := response(m, code, reason, randomHex(4))
+	r.add(header, fmt.Sprintf(`Digest realm="%s", nonce="%s", algorithm=MD5`, s.Info.Domain, nonce))
+	conn.send(r) //nolint:errcheck
+}
+
+// authorized checks the Digest credentials in m's header against the provisioned
+// authorizationId and password, for a nonce this server handed out.
+func (s *Server) authorized(m *message, header string) bool {
+	p := digestParams(m.get(header))
+	s.mu.Lock()
+	known := s.nonces[p["nonce"]]
+	s.mu.Unlock()
+	return known && p["username"] == s.Info.AuthorizationID && p["response"] == digestResponse(p, s.Info.Password, m.method)
 }
 
 func contactWithExpires(contact, expires string) string {

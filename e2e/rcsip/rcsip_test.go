@@ -148,15 +148,21 @@ func (p *phone) register(ctx context.Context, password string) *message {
 	p.send(reg)
 	challenge := p.next(ctx, "401", func(m *message) bool { return m.status != 100 })
 	require.Equal(p.t, 401, challenge.status)
-	c := digestParams(challenge.get("WWW-Authenticate"))
-	require.Equal(p.t, p.s.Info.Domain, c["realm"], "the realm is the domain (ringcentral-web-phone 2.x assumes it)")
-	cred := map[string]string{"username": p.s.Info.AuthorizationID, "realm": c["realm"], "nonce": c["nonce"], "uri": "sip:" + p.s.Info.Domain}
 	reg.set("CSeq", "2 REGISTER")
 	reg.set("Via", "SIP/2.0/WSS client.invalid;branch=z9hG4bK"+randomHex(6))
-	reg.add("Authorization", fmt.Sprintf(`Digest algorithm=MD5, username="%s", realm="%s", nonce="%s", uri="%s", response="%s"`,
-		cred["username"], cred["realm"], cred["nonce"], cred["uri"], digestResponse(cred, password, "REGISTER")))
+	reg.add("Authorization", p.credentials(challenge.get("WWW-Authenticate"), password, "REGISTER"))
 	p.send(reg)
 	return p.next(ctx, "the REGISTER's answer", func(m *message) bool { return m.status >= 200 })
+}
+
+// credentials answers a Digest challenge as both web phones do (no qop).
+func (p *phone) credentials(challenge, password, method string) string {
+	c := digestParams(challenge)
+	require.Equal(p.t, p.s.Info.Domain, c["realm"], "the realm is the domain (ringcentral-web-phone 2.x assumes it)")
+	require.Contains(p.t, challenge, `, nonce="`, "ringcentral-web-phone 2.x finds the nonce after a comma")
+	cred := map[string]string{"username": p.s.Info.AuthorizationID, "realm": c["realm"], "nonce": c["nonce"], "uri": "sip:" + p.s.Info.Domain}
+	return fmt.Sprintf(`Digest algorithm=MD5, username="%s", realm="%s", nonce="%s", uri="%s", response="%s"`,
+		cred["username"], cred["realm"], cred["nonce"], cred["uri"], digestResponse(cred, password, method))
 }
 
 func TestRegister(t *testing.T) {
@@ -477,6 +483,7 @@ func TestFarEndRingsTheClient(t *testing.T) {
 			require.NoError(t, c.Hangup())
 			bye := p.next(ctx, "the BYE", method("BYE"))
 			assert.Equal(t, inv.get("Call-ID"), bye.get("Call-ID"))
+			assert.Contains(t, bye.String(), "\r\nCall-Id: ", "spelled as ringcentral-web-phone 2.x reads it")
 			assert.Equal(t, tag, tagOf(bye.get("To")), "the BYE is in the dialog")
 			assert.Equal(t, "far end", c.EndedBy())
 		})
@@ -500,6 +507,12 @@ func TestClientCallsTheFarEnd(t *testing.T) {
 	inv.add("P-Asserted-Identity", "sip:+15550001000@"+s.Info.Domain)
 	inv.body = p.describe(offer)
 	p.send(inv)
+	challenge := p.next(ctx, "407", func(m *message) bool { return m.status >= 200 })
+	require.Equal(t, 407, challenge.status, "a new INVITE is challenged, as on the platform")
+	inv.set("CSeq", "2 INVITE")
+	inv.set("Via", "SIP/2.0/WSS client.invalid;branch=z9hG4bK"+randomHex(6))
+	inv.add("Proxy-Authorization", p.credentials(challenge.get("Proxy-Authenticate"), s.Info.Password, "INVITE"))
+	p.send(inv)
 	p.next(ctx, "180 Ringing", status(180))
 
 	c, err := s.NextCall(ctx)
@@ -511,14 +524,14 @@ func TestClientCallsTheFarEnd(t *testing.T) {
 	ok := p.next(ctx, "200 OK", status(200))
 	require.NoError(t, p.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: ok.body}))
 	remoteTo := ok.get("To")
-	p.send(p.request("ACK", uriOf(ok.get("Contact")), callID, 1, from, remoteTo))
+	p.send(p.request("ACK", uriOf(ok.get("Contact")), callID, 2, from, remoteTo))
 
 	talk(ctx, t, p, c)
 
 	// an ICE restart: a re-offer with new credentials
 	restart, err := p.pc.CreateOffer(&webrtc.OfferOptions{ICERestart: true})
 	require.NoError(t, err)
-	re := p.request("INVITE", uriOf(ok.get("Contact")), callID, 2, from, remoteTo)
+	re := p.request("INVITE", uriOf(ok.get("Contact")), callID, 3, from, remoteTo)
 	re.add("Content-Type", "application/sdp")
 	re.body = p.describe(restart)
 	p.send(re)
@@ -528,7 +541,7 @@ func TestClientCallsTheFarEnd(t *testing.T) {
 	c.SendTone(800)
 	p.hears(ctx, 800)
 
-	p.send(p.request("BYE", uriOf(ok.get("Contact")), callID, 3, from, remoteTo))
+	p.send(p.request("BYE", uriOf(ok.get("Contact")), callID, 4, from, remoteTo))
 	p.next(ctx, "the BYE's 200", status(200))
 	require.NoError(t, c.WaitState(ctx, Ended))
 	assert.Equal(t, "client", c.EndedBy())

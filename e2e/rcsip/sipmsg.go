@@ -124,7 +124,8 @@ func (m *message) String() string {
 }
 
 // response makes the response to req that RFC 3261 §8.2.6 describes: Via, From, To,
-// Call-ID and CSeq copied; toTag is added to To when it has none.
+// Call-ID and CSeq copied; toTag is added to To when it has none. Header names are spelled
+// as the platform spells them (Call-Id): ringcentral-web-phone 2.x reads them case-sensitively.
 func response(req *message, status int, reason, toTag string) *message {
 	r := &message{status: status, reason: reason}
 	for _, v := range req.all("Via") {
@@ -136,7 +137,7 @@ func response(req *message, status int, reason, toTag string) *message {
 		to += ";tag=" + toTag
 	}
 	r.add("To", to)
-	r.add("Call-ID", req.get("Call-ID"))
+	r.add("Call-Id", req.get("Call-ID"))
 	r.add("CSeq", req.get("CSeq"))
 	return r
 }
