@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"regexp"
 	"strings"
 
@@ -465,8 +464,9 @@ func (c *Call) newPeer() error {
 	return nil
 }
 
-// newPeerConnection makes a pion peer: loopback UDP only, no mDNS, Opus (unless g711Only),
-// PCMU, PCMA and telephone-event.
+// newPeerConnection makes a pion peer: this machine's IPv4 UDP addresses (loopback
+// included: a webview may offer nothing else), no mDNS, Opus (unless g711Only), PCMU, PCMA
+// and telephone-event.
 func newPeerConnection(g711Only bool) (*webrtc.PeerConnection, error) {
 	me := &webrtc.MediaEngine{}
 	type codecDef struct {
@@ -501,7 +501,6 @@ func newPeerConnection(g711Only bool) (*webrtc.PeerConnection, error) {
 	se := webrtc.SettingEngine{}
 	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
 	se.SetIncludeLoopbackCandidate(true)
-	se.SetIPFilter(func(ip net.IP) bool { return ip.IsLoopback() })
 	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
 	return webrtc.NewAPI(webrtc.WithMediaEngine(me), webrtc.WithInterceptorRegistry(ir), webrtc.WithSettingEngine(se)).
 		NewPeerConnection(webrtc.Configuration{})

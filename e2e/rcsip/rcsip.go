@@ -64,6 +64,7 @@ type Server struct {
 	nonces   map[string]bool
 	calls    map[string]*Call // by Call-ID
 	incoming []*Call          // calls the client placed, not yet taken by NextCall
+	ctl      control
 }
 
 // Start listens on 127.0.0.1 and serves until Close.
@@ -83,6 +84,8 @@ func Start(cfg Config) (*Server, error) {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /restapi/v1.0/client-info/sip-provision", s.provision)
 	mux.HandleFunc("GET /sip", s.websocket)
+	mux.HandleFunc("GET /control/next", s.controlNext)
+	mux.HandleFunc("POST /control/event", s.controlEvent)
 	if cfg.Pages != nil {
 		mux.Handle("/", cfg.Pages)
 	}
