@@ -139,8 +139,13 @@
   }
   handlers(MediaStreamTrack.prototype, ["ended", "mute", "unmute"]);
 
-  function trackFor(info) {
-    return tracksById.get(String(info.id)) || new MediaStreamTrack(INTERNAL, info);
+  // trackFor is the page's object for an engine track; engineStream is the engine's stream
+  // it came with (what element.play names when a page-made stream carries the track).
+  function trackFor(info, engineStream) {
+    const t = tracksById.get(String(info.id)) || new MediaStreamTrack(INTERNAL, info);
+    const st = trackState.get(t);
+    if (!st.engineStream && engineStream) st.engineStream = String(engineStream);
+    return t;
   }
 
   function report(what) {
@@ -151,6 +156,7 @@
 
   const streamState = new WeakMap();
   const streamsById = new Map(); // streams the engine made, by its id
+  const localStreams = new Set(); // ids of the engine's microphone streams
 
   class MediaStream extends EventTarget {
     constructor(init) {
@@ -537,7 +543,7 @@
       const pc = pcOf(m);
       if (!pc || !m.track) return;
       const ps = pcState.get(pc);
-      const track = trackFor(m.track);
+      const track = trackFor(m.track, (m.streams || [])[0]);
       let receiver = ps.receivers.find(function (r) { return receiverState.get(r).id === String(m.receiver); });
       if (!receiver) {
         receiver = new RTCRtpReceiver(INTERNAL, pc, String(m.receiver), track);
@@ -606,8 +612,9 @@
     }
     if (constraints.video) return Promise.reject(domError("NotFoundError", "no camera: calls here are audio only"));
     return request("media.getUserMedia", { audio: plain(constraints.audio) }).then(function (r) {
+      localStreams.add(String(r.stream));
       const stream = engineStream(r.stream);
-      stream.addTrack(trackFor(r.track));
+      stream.addTrack(trackFor(r.track, r.stream));
       return stream;
     });
   }
@@ -637,10 +644,21 @@
     return st;
   }
 
+  // engineStreamOf names a stream as the engine knows it: its own id for a stream the engine
+  // made, else the engine stream of a track in it (ringcentral-web-phone 0.8.14 plays a
+  // `new MediaStream()` of the receivers' tracks), remote tracks first.
+  function engineStreamOf(streamObj) {
+    const stream = streamState.get(streamObj);
+    if (streamsById.get(stream.id) === streamObj) return stream.id;
+    const named = stream.tracks.map(function (t) { return trackState.get(t).engineStream; }).filter(Boolean);
+    const remote = named.filter(function (id) { return !localStreams.has(id); });
+    return remote[0] || named[0] || stream.id;
+  }
+
   function playRequest(el, st) {
     const stream = streamState.get(st.stream);
     const params = {
-      element: st.id, stream: stream.id, tracks: stream.tracks.map(function (t) { return t.id; }),
+      element: st.id, stream: engineStreamOf(st.stream), tracks: stream.tracks.map(function (t) { return t.id; }),
       volume: el.volume, muted: el.muted,
     };
     if (st.sinkId) params.sinkId = st.sinkId;

@@ -325,7 +325,8 @@ test("a call as sip.js 0.13.5 makes it", async (t) => {
   const played = video.play();
   const playReq = await engine.next("element.play");
   assert.equal(video.paused, false);
-  assert.deepEqual([playReq.stream, playReq.tracks, playReq.volume, playReq.muted], [remoteStream.id, ["far-1"], 1, false]);
+  assert.deepEqual([playReq.stream, playReq.tracks, playReq.volume, playReq.muted], ["ms-far", ["far-1"], 1, false],
+    "a page-made stream is named by the engine stream of its remote track");
   engine.answer(playReq, {});
   await played;
   assert.equal(video.nativePlays, 0, "WebKit never plays a shim stream");
@@ -340,6 +341,18 @@ test("a call as sip.js 0.13.5 makes it", async (t) => {
   engine.answer(sinkReq, {});
   await sink;
   assert.equal(video.sinkId, "spk-2");
+
+  // the local preview: a page-made stream of the sender's track names the microphone's stream
+  const localStream = new win.MediaStream();
+  pc.getSenders().forEach((s) => localStream.addTrack(s.track));
+  const local = new win.HTMLMediaElement();
+  local.muted = true;
+  local.srcObject = localStream;
+  const localPlayed = local.play();
+  const localReq = await engine.next("element.play");
+  assert.deepEqual([localReq.stream, localReq.muted], ["ms-local", true]);
+  engine.answer(localReq, {});
+  await localPlayed;
 
   // mute: the sender's track disabled
   pc.getSenders().forEach((s) => { s.track.enabled = false; });
