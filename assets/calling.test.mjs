@@ -553,3 +553,87 @@ test("elements that play no shim stream keep WebKit's own behaviour", async () =
   el.pause();
   assert.equal(el.paused, true);
 });
+
+// The real sip.js 0.13.5 (the widget's web phone's SIP stack, from npm) drives the shim:
+// its SessionDescriptionHandler makes an offer, takes the answer, sends DTMF, holds and
+// closes, against a fake engine that answers and fires events in the engine's order
+// (candidates and their end after setLocalDescription's answer). TestCallingShim passes the
+// bundle's path in SIPJS when e2e/webphone's npm packages are installed.
+test("sip.js 0.13.5's SessionDescriptionHandler over the shim", { skip: !process.env.SIPJS && "SIPJS not set" }, async (t) => {
+  const win = page();
+  win.global = win.self;
+  vm.runInContext(fs.readFileSync(process.env.SIPJS, "utf8"), win, { filename: "sip.js" });
+  const SIP = vm.runInContext("SIP", win);
+  let n = 0;
+  let lastSdp = "";
+  const engine = connect(win, {
+    ...defaultAuto(),
+    "pc.createOffer": (m) => ({ type: "offer", sdp: "v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111 0 101\r\na=ice-ufrag:u" + ++n + (m.iceRestart ? "r" : "") + "\r\na=sendrecv\r\n" }),
+    "pc.setRemoteDescription": () => ({}),
+  });
+  t.after(() => engine.port.close());
+  // setLocalDescription: answer with the wire copy, then the candidates and their end
+  const serveLocal = async () => {
+    const req = await engine.next("pc.setLocalDescription");
+    lastSdp = req.sdp + "a=candidate:1 1 udp 2130706431 127.0.0.1 40000 typ host\r\n";
+    engine.answer(req, { type: req.type, sdp: lastSdp });
+    engine.event({ event: "pc.icecandidate", pc: req.pc, candidate: { candidate: "candidate:1 1 udp 2130706431 127.0.0.1 40000 typ host", sdpMid: "0", sdpMLineIndex: 0 } });
+    engine.event({ event: "pc.icecandidate", pc: req.pc, candidate: null });
+    engine.event({ event: "pc.state", pc: req.pc, signalingState: req.type === "offer" ? "have-local-offer" : "stable", iceGatheringState: "complete", iceConnectionState: "connected", connectionState: "connected" });
+    return req;
+  };
+
+  const logger = { log() {}, warn() {}, error: (...a) => win.warnings.push("sip.js error: " + a.join(" ")), debug() {} };
+  const observer = { trackAdded() {}, directionChanged() {} };
+  const sdh = new SIP.Web.SessionDescriptionHandler(logger, observer, {
+    peerConnectionOptions: { iceCheckingTimeout: 60000, rtcConfiguration: { iceServers: [] } },
+    constraints: { audio: true, video: false },
+  });
+  const tracks = [];
+  sdh.on("addTrack", (e) => tracks.push(e));
+
+  // the offer of an outbound call: sip.js waits for gathering (60 s here), so only the
+  // engine's end of candidates can finish it
+  const offered = sdh.getDescription({ constraints: { audio: true, video: false } });
+  const first = await serveLocal();
+  const desc = await offered;
+  assert.equal(desc.contentType, "application/sdp");
+  assert.equal(desc.body, lastSdp, "sip.js sends what the engine put on the wire");
+  assert.equal(sdh.getDirection(), "sendrecv");
+  const create = engine.log.find((m) => m.op === "pc.create");
+  assert.equal(first.pc, create.pc);
+  assert.ok(engine.ops().includes("pc.addTrack"), "sip.js added the microphone's track");
+
+  // the answer, and the far end's track
+  const answered = sdh.setDescription("v=0\r\nm=audio 4000 RTP/AVP 0 101\r\na=sendrecv\r\n");
+  engine.event({ event: "pc.track", pc: create.pc, receiver: "r1", track: { id: "far", kind: "audio", label: "remote audio" }, streams: ["ms-far"] });
+  await answered;
+  assert.equal(tracks.length, 1, "sip.js took the track event ('ontrack' in pc)");
+  assert.equal(tracks[0].streams[0].id, "ms-far");
+
+  // DTMF over RFC 4733, through senders[0].dtmf
+  assert.equal(sdh.sendDtmf("159#", { duration: 100, interToneGap: 50 }), true);
+  const dtmf = await engine.next("pc.insertDTMF");
+  engine.answer(dtmf, {});
+  assert.deepEqual([dtmf.tones, dtmf.duration, dtmf.gap], ["159#", 100, 50]);
+
+  // hold: the modifier munges sendrecv to sendonly in the copy sip.js sets
+  const held = sdh.getDescription({}, [sdh.holdModifier]);
+  const holdReq = await serveLocal();
+  assert.match(holdReq.sdp, /a=sendonly/);
+  await held;
+  assert.equal(sdh.getDirection(), "sendonly");
+  const answered2 = sdh.setDescription("v=0\r\nm=audio 4000 RTP/AVP 0 101\r\na=recvonly\r\n");
+  await answered2;
+
+  // an ICE restart offer, as ringcentral-web-phone 0.8.14 asks after silent stats
+  const restarted = sdh.getDescription({ RTCOfferOptions: { iceRestart: true } });
+  const restartReq = await serveLocal();
+  await restarted;
+  assert.ok(engine.log.some((m) => m.op === "pc.createOffer" && m.iceRestart === true));
+  assert.match(restartReq.sdp, /ice-ufrag:u\dr/);
+
+  sdh.close();
+  engine.answer(await engine.next("pc.close"), {});
+  assert.deepEqual(win.warnings, []);
+});
