@@ -37,7 +37,6 @@ type Call struct {
 	cseq          int      // our last CSeq
 	pc            *webrtc.PeerConnection
 	out           *sender
-	in            *codec // decoder of the last codec seen
 	ufrag         string // the client's ICE ufrag
 
 	// under s.mu
