@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	mrand "math/rand/v2"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/pion/ice/v4"
 	"github.com/pion/interceptor"
@@ -31,10 +33,14 @@ type Call struct {
 	// Target is the number the client dialled (the Request-URI's user) for FromClient calls.
 	Target string
 
-	invite        *message // the INVITE that opened the call (the client's, or ours)
-	local, remote string   // our and the client's From/To values, tags included
-	remoteTarget  string   // the client's Contact URI
-	cseq          int      // our last CSeq
+	invite        *message   // the INVITE that opened the call (the client's, or ours)
+	local, remote string     // our and the client's From/To values, tags included
+	remoteTarget  string     // the client's Contact URI
+	cseq          int        // our last CSeq
+	answered      int        // the CSeq of the last INVITE of ours the client answered
+	reinvited     chan error // the far end's re-INVITE waiting for its answer
+	outInvite     *message   // the far end's last INVITE (its Via names the transaction)
+	clientInvite  bool       // a re-INVITE of the client's waits for its ACK
 	pc            *webrtc.PeerConnection
 	out           *sender
 	ufrag         string // the client's ICE ufrag
@@ -130,6 +136,77 @@ func (c *Call) Hangup() error {
 	return c.conn.send(bye)
 }
 
+// Hold puts the client on hold from the far end (a re-INVITE offering sendonly) or, with
+// held false, takes it off (sendrecv); it returns once the client answered. A client busy
+// with its own renegotiation answers 491 or 500: the re-INVITE is sent again after the
+// pause RFC 3261 §14.1 gives a UAC that does not own the Call-ID (up to 2 s).
+func (c *Call) Hold(ctx context.Context, held bool) error {
+	offer, err := c.pc.CreateOffer(nil)
+	if err != nil {
+		return err
+	}
+	sdp, err := c.describe(ctx, offer)
+	if err != nil {
+		return err
+	}
+	if held {
+		sdp = directionRe.ReplaceAllString(sdp, "a=sendonly\r\n")
+	}
+	for attempt := 0; ; attempt++ {
+		err := c.reinviteOnce(ctx, sdp)
+		var refused *refusedError
+		if !errors.As(err, &refused) || (refused.status != 491 && refused.status != 500) || attempt == 5 {
+			if refused != nil {
+				c.pc.SetLocalDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeRollback}) //nolint:errcheck // back to the call as it was
+			}
+			return err
+		}
+		t := time.NewTimer(time.Duration(mrand.Int64N(int64(2 * time.Second))))
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		}
+	}
+}
+
+// refusedError is a final non-2xx answer to the far end's re-INVITE.
+type refusedError struct {
+	status int
+	reason string
+}
+
+func (e *refusedError) Error() string {
+	return fmt.Sprintf("rcsip: the client refused the re-INVITE: %d %s", e.status, e.reason)
+}
+
+// reinviteOnce sends one re-INVITE with sdp and waits for its final answer.
+func (c *Call) reinviteOnce(ctx context.Context, sdp string) error {
+	// one INVITE transaction at a time in a dialog (RFC 3261 §14.1)
+	if err := c.s.waitFor(ctx, "the client's re-INVITE to end", func() bool { return !c.clientInvite }); err != nil {
+		return err
+	}
+	done := make(chan error, 1)
+	c.s.mu.Lock()
+	c.cseq++
+	inv := c.request("INVITE", c.cseq)
+	inv.add("Contact", "<sip:farend@"+c.s.host()+";transport=ws>")
+	inv.add("Content-Type", "application/sdp")
+	inv.body = sdp
+	c.reinvited, c.outInvite = done, inv
+	c.s.mu.Unlock()
+	if err := c.conn.send(inv); err != nil {
+		return err
+	}
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		return fmt.Errorf("rcsip: the client did not answer the re-INVITE: %w", ctx.Err())
+	}
+}
+
 // request makes an in-dialog request from the far end; callers hold s.mu.
 func (c *Call) request(method string, cseq int) *message {
 	m := &message{method: method, uri: c.remoteTarget}
@@ -198,7 +275,7 @@ func (s *Server) Ring(ctx context.Context, from, name string) (*Call, error) {
 	inv.add("Contact", "<sip:farend@"+s.host()+";transport=ws>")
 	inv.add("Content-Type", "application/sdp")
 	inv.body = sdp
-	c.invite = inv
+	c.invite, c.outInvite = inv, inv
 	s.calls[c.ID] = c
 	s.mu.Unlock()
 	return c, conn.send(inv)
@@ -219,15 +296,30 @@ func (c *Call) response(m *message) {
 		}
 		c.s.mu.Unlock()
 	case m.status >= 200 && m.status < 300:
+		num, _ := m.cseq()
 		c.s.mu.Lock()
 		c.remote = m.get("To")
 		if ct := uriOf(m.get("Contact")); ct != "" {
 			c.remoteTarget = ct
 		}
-		ack := c.request("ACK", c.cseq)
+		ack := c.request("ACK", num)
+		fresh := num > c.answered // not a retransmission of a 200 already taken
+		if fresh {
+			c.answered = num
+		}
+		done := c.reinvited
+		c.reinvited = nil
 		c.s.mu.Unlock()
+		if !fresh {
+			c.conn.send(ack) //nolint:errcheck
+			return
+		}
 		err := c.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: ensureMid(m.body)})
 		c.conn.send(ack) //nolint:errcheck
+		if done != nil {
+			done <- err
+			return
+		}
 		if err != nil {
 			c.end("far end: " + err.Error())
 			return
@@ -238,12 +330,19 @@ func (c *Call) response(m *message) {
 		c.s.notify()
 		c.s.mu.Unlock()
 	case m.status >= 300:
+		num, _ := m.cseq()
 		c.s.mu.Lock()
-		ack := c.request("ACK", c.cseq)
-		ack.headers[0][1] = c.invite.get("Via") // the same transaction as the INVITE
+		ack := c.request("ACK", num)
+		ack.headers[0][1] = c.outInvite.get("Via") // the same transaction as the INVITE
 		ack.set("To", m.get("To"))
+		done := c.reinvited
+		c.reinvited = nil
 		c.s.mu.Unlock()
 		c.conn.send(ack) //nolint:errcheck
+		if done != nil { // a refused re-INVITE leaves the call as it was
+			done <- &refusedError{m.status, m.reason}
+			return
+		}
 		c.end("client")
 	}
 }
@@ -318,6 +417,16 @@ func (c *Call) Answer(ctx context.Context) error {
 
 // reinvite answers a re-INVITE from the client: hold, unhold or an ICE restart.
 func (c *Call) reinvite(m *message) {
+	c.s.mu.Lock()
+	glare := c.reinvited != nil
+	if !glare {
+		c.clientInvite = true
+	}
+	c.s.mu.Unlock()
+	if glare {
+		c.conn.send(response(m, 491, "Request Pending", "")) //nolint:errcheck
+		return
+	}
 	c.conn.send(response(m, 100, "Trying", "")) //nolint:errcheck
 	if err := c.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: ensureMid(m.body)}); err != nil {
 		c.conn.send(response(m, 488, "Not Acceptable Here", "")) //nolint:errcheck

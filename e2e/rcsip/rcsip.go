@@ -43,6 +43,8 @@ type Config struct {
 	G711Only bool
 	// NoMid strips a=mid and a=group from the far end's SDP, as some gateways send it.
 	NoMid bool
+	// Trace, when set, hears every SIP message in ("<- ") and out ("-> "), for test logs.
+	Trace func(msg string)
 }
 
 // Server is the stand-in platform on one loopback origin.
@@ -162,11 +164,18 @@ func (s *Server) NextCall(ctx context.Context) (*Call, error) {
 
 // sipConn is one client WebSocket; writes are serialized.
 type sipConn struct {
-	ws *websocket.Conn
-	mu sync.Mutex
+	ws    *websocket.Conn
+	mu    sync.Mutex
+	trace func(string)
 }
 
-func (c *sipConn) send(m *message) error { return c.write(m.String()) }
+func (c *sipConn) send(m *message) error {
+	s := m.String()
+	if c.trace != nil {
+		c.trace("-> " + s)
+	}
+	return c.write(s)
+}
 
 func (c *sipConn) write(s string) error {
 	c.mu.Lock()
@@ -191,7 +200,7 @@ func (s *Server) websocket(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		return
 	}
-	conn := &sipConn{ws: ws}
+	conn := &sipConn{ws: ws, trace: s.cfg.Trace}
 	defer ws.Close()
 	for {
 		_, data, err := ws.ReadMessage()
@@ -202,6 +211,9 @@ func (s *Server) websocket(w http.ResponseWriter, r *http.Request) {
 		if strings.Trim(text, "\r\n") == "" { // RFC 5626 keep-alive: a CRLF pair, answered by a CRLF
 			conn.write("\r\n") //nolint:errcheck // a dead socket ends the read loop
 			continue
+		}
+		if s.cfg.Trace != nil {
+			s.cfg.Trace("<- " + text)
 		}
 		m, err := parseMessage(text)
 		if err != nil {
@@ -227,6 +239,12 @@ func (s *Server) handle(conn *sipConn, m *message) {
 	case "INVITE":
 		s.invite(conn, m)
 	case "ACK":
+		s.mu.Lock()
+		if c := s.calls[m.get("Call-ID")]; c != nil && c.clientInvite {
+			c.clientInvite = false
+			s.notify()
+		}
+		s.mu.Unlock()
 	case "BYE", "CANCEL":
 		s.mu.Lock()
 		c := s.calls[m.get("Call-ID")]

@@ -467,6 +467,8 @@ func TestFarEndRingsTheClient(t *testing.T) {
 				re.body = sdp
 				p.send(re)
 				ans := p.next(ctx, "the re-INVITE's 200", status(200))
+				ackRe := p.request("ACK", re.uri, re.get("Call-ID"), 1, re.get("From"), re.get("To"))
+				p.send(ackRe)
 				require.NoError(t, p.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: ensureMid(ans.body)}))
 				want := "a=sendrecv"
 				if held {
@@ -477,6 +479,26 @@ func TestFarEndRingsTheClient(t *testing.T) {
 			}
 			hold(true)
 			hold(false)
+
+			// the far end holds the client: its re-INVITE offers sendonly
+			farHold := func(held bool) {
+				errc := make(chan error, 1)
+				go func() { errc <- c.Hold(ctx, held) }()
+				re := p.next(ctx, "the far end's re-INVITE", method("INVITE"))
+				assert.Equal(t, held, strings.Contains(re.body, "a=sendonly"))
+				require.NoError(t, p.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: ensureMid(re.body)}))
+				a, err := p.pc.CreateAnswer(nil)
+				require.NoError(t, err)
+				ok := response(re, 200, "OK", "")
+				ok.add("Contact", p.contact)
+				ok.add("Content-Type", "application/sdp")
+				ok.body = p.describe(a)
+				p.send(ok)
+				p.next(ctx, "the re-INVITE's ACK", method("ACK"))
+				require.NoError(t, <-errc)
+			}
+			farHold(true)
+			farHold(false)
 			c.SendTone(1200)
 			p.hears(ctx, 1200)
 
@@ -536,6 +558,7 @@ func TestClientCallsTheFarEnd(t *testing.T) {
 	re.body = p.describe(restart)
 	p.send(re)
 	ans := p.next(ctx, "the re-INVITE's 200", status(200))
+	p.send(p.request("ACK", uriOf(ok.get("Contact")), callID, 3, from, remoteTo))
 	require.NoError(t, p.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: ans.body}))
 	require.NoError(t, c.WaitICERestarts(ctx, 1))
 	c.SendTone(800)

@@ -1,7 +1,6 @@
 package rcsip
 
 import (
-	"context"
 	"encoding/binary"
 	"encoding/json"
 	"math"
@@ -9,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"syscall"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -71,8 +71,7 @@ func openInChromium(t *testing.T, url, mic string) {
 	if bin == "" {
 		realpart.Missing(t, "chromium (a browser with WebRTC): apt-get install chromium (scripts/deps.sh test)")
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	cmd := exec.CommandContext(ctx, bin, "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
+	cmd := exec.Command(bin, "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
 		"--disable-background-networking", "--disable-component-update", "--disable-sync",
 		"--user-data-dir="+t.TempDir(),
 		"--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream", "--use-file-for-fake-audio-capture="+mic,
@@ -83,10 +82,12 @@ func openInChromium(t *testing.T, url, mic string) {
 	out, err := os.Create(filepath.Join(t.TempDir(), "chromium.log"))
 	require.NoError(t, err)
 	cmd.Stdout, cmd.Stderr = out, out
+	// its own process group: the zygote and renderers go with it
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	require.NoError(t, cmd.Start())
 	t.Cleanup(func() {
-		cancel()
-		cmd.Wait() //nolint:errcheck // killed
+		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) //nolint:errcheck // gone already is fine
+		cmd.Wait()                                      //nolint:errcheck // killed
 		if t.Failed() {
 			if log, err := os.ReadFile(out.Name()); err == nil {
 				t.Logf("chromium's output:\n%s", log)
@@ -99,7 +100,7 @@ func TestWebPhonesInChromium(t *testing.T) {
 	for _, page := range []string{"v0.html", "v2.html"} {
 		t.Run(page, func(t *testing.T) {
 			ctx := testCtx(t)
-			s := start(t, Config{Pages: webphonePages(t)})
+			s := start(t, Config{Pages: webphonePages(t), Trace: func(m string) { t.Log(m) }})
 			const micHz = 700
 			openInChromium(t, s.URL+"/"+page, toneWAV(t, micHz))
 			_, err := s.WaitEvent(ctx, "registered")
@@ -123,6 +124,10 @@ func TestWebPhonesInChromium(t *testing.T) {
 			_, err = s.Do(ctx, "dtmf", map[string]any{"call": in.Call, "digits": "159#"})
 			require.NoError(t, err)
 			require.NoError(t, c.WaitDigits(ctx, "159#"), "RFC 4733 DTMF decoded at the far end")
+
+			require.NoError(t, c.Hold(ctx, true), "the web phone answers the far end's hold")
+			require.NoError(t, c.Hold(ctx, false))
+			require.NoError(t, c.WaitTone(ctx, micHz))
 
 			_, err = s.Do(ctx, "mute", map[string]any{"call": in.Call})
 			require.NoError(t, err)
