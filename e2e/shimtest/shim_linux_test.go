@@ -200,7 +200,9 @@ func TestShimInWebKit(t *testing.T) {
 	find("element.play", func(r map[string]any) bool { return r["element"] == play["element"] && r["volume"] == 0.5 })
 	find("element.setSinkId", func(r map[string]any) bool { return r["element"] == play["element"] && r["sinkId"] == "speaker-2" })
 	find("element.play", func(r map[string]any) bool { return r["stream"] == "ms-mic" && r["muted"] == true })
-	find("element.play", func(r map[string]any) bool { return r["element"] != play["element"] && r["stream"] == "ms-far" && r["muted"] == false })
+	find("element.play", func(r map[string]any) bool {
+		return r["element"] != play["element"] && r["stream"] == "ms-far" && r["muted"] == false
+	})
 	find("pc.insertDTMF", func(r map[string]any) bool { return r["tones"] == "159#" && r["sender"] == "snd-1" })
 	find("track.setEnabled", func(r map[string]any) bool { return r["track"] == "mic-1" && r["enabled"] == false })
 	find("element.pause", func(r map[string]any) bool { return r["element"] == play["element"] })
