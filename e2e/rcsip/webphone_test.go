@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"math"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -20,19 +19,6 @@ import (
 // The real web phones (npm, unchanged) against this stand-in, in Chromium, which has WebRTC
 // of its own: proof that the platform, registrar and far end are what the web phones
 // expect, before the app's shim and engine stand in for Chromium's WebRTC.
-
-// WebphonePages serves e2e/webphone (the test pages and their node_modules) when the npm
-// packages are installed; otherwise the test is missing a real part.
-func webphonePages(t *testing.T) http.Handler {
-	dir, err := filepath.Abs("../webphone")
-	require.NoError(t, err)
-	for _, f := range []string{"node_modules/sip.js/dist/sip-0.13.5.js", "node_modules/ringcentral-web-phone/dist/ringcentral-web-phone.js", "node_modules/ringcentral-web-phone-2/dist/index.iife.js"} {
-		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
-			realpart.Missing(t, "the web phones from npm: run `npm ci` in e2e/webphone (scripts/deps.sh test does)")
-		}
-	}
-	return http.FileServer(http.Dir(dir))
-}
 
 // toneWAV writes a mono 48 kHz WAV of a steady tone for Chromium's fake microphone.
 func toneWAV(t *testing.T, hz float64) string {
@@ -100,7 +86,7 @@ func TestWebPhonesInChromium(t *testing.T) {
 	for _, page := range []string{"v0.html", "v2.html"} {
 		t.Run(page, func(t *testing.T) {
 			ctx := testCtx(t)
-			s := start(t, Config{Pages: webphonePages(t), Trace: func(m string) { t.Log(m) }})
+			s := start(t, Config{Pages: WebPhonePages(t), Trace: func(m string) { t.Log(m) }})
 			const micHz = 700
 			openInChromium(t, s.URL+"/"+page, toneWAV(t, micHz))
 			_, err := s.WaitEvent(ctx, "registered")
@@ -142,6 +128,13 @@ func TestWebPhonesInChromium(t *testing.T) {
 			_, err = s.Do(ctx, "unhold", map[string]any{"call": in.Call})
 			require.NoError(t, err)
 			require.NoError(t, c.WaitHeld(ctx, false))
+
+			if page == "v0.html" { // 2.x has no media reconnect of its own
+				_, err = s.Do(ctx, "iceRestart", map[string]any{"call": in.Call})
+				require.NoError(t, err)
+				require.NoError(t, c.WaitICERestarts(ctx, 1))
+				require.NoError(t, c.WaitTone(ctx, micHz), "audio after the ICE restart")
+			}
 
 			raw, err := s.Do(ctx, "stats", map[string]any{"call": in.Call})
 			require.NoError(t, err)

@@ -35,6 +35,8 @@
     unmute: function (a) { callOf(a).unmute(); },
     dtmf: function (a) { callOf(a).dtmf(a.digits, 100, 50); },
     hangup: function (a) { callOf(a).terminate(); },
+    // what the widget does after three silent stats reads: an ICE restart and a re-INVITE
+    iceRestart: function (a) { return callOf(a).mediaStreams.reconnectMedia().then(function () {}); },
     stats: function (a) { return stats(callOf(a).sessionDescriptionHandler.peerConnection); },
   });
 })().catch(function (e) { report("error", { detail: String(e && (e.stack || e.message) || e) }); });
