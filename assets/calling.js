@@ -730,6 +730,7 @@
         if (!st.paused) el.dispatchEvent(new Event("playing"));
       }, function (err) {
         st.paused = true;
+        report("play")(err);
         throw err;
       });
     };

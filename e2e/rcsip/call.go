@@ -588,10 +588,11 @@ func newPeerConnection(g711Only bool) (*webrtc.PeerConnection, error) {
 		{webrtc.MimeTypeOpus, 48000, 2, "minptime=10;useinbandfec=1", 111},
 		{webrtc.MimeTypePCMU, 8000, 0, "", 0},
 		{webrtc.MimeTypePCMA, 8000, 0, "", 8},
+		{"audio/telephone-event", 48000, 0, "0-16", 110}, // at Opus's clock, as browsers offer it
 		{"audio/telephone-event", 8000, 0, "0-16", 101},
 	}
 	if g711Only {
-		defs = defs[1:]
+		defs = append(defs[1:3:3], defs[4])
 	}
 	for _, d := range defs {
 		err := me.RegisterCodec(webrtc.RTPCodecParameters{
