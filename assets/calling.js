@@ -657,6 +657,9 @@
 
   function playRequest(el, st) {
     const stream = streamState.get(st.stream);
+    // a stream without tracks plays nothing, as in browsers (ringcentral-web-phone 0.8.14
+    // previews the senders' tracks, which may be none); adding one later plays it
+    if (stream.tracks.length === 0) return Promise.resolve();
     const params = {
       element: st.id, stream: engineStreamOf(st.stream), tracks: stream.tracks.map(function (t) { return t.id; }),
       volume: el.volume, muted: el.muted,

@@ -544,6 +544,23 @@ test("an engine that cannot serve fails what is pending and what comes later", a
   await assert.rejects(win.navigator.mediaDevices.enumerateDevices(), (e) => e.name === "NotReadableError");
 });
 
+test("an empty stream plays nothing until a track is added", async (t) => {
+  const win = page();
+  const engine = connect(win, defaultAuto());
+  t.after(() => engine.port.close());
+  const el = new win.HTMLMediaElement();
+  const empty = new win.MediaStream();
+  el.srcObject = empty;
+  await el.play();
+  assert.equal(el.paused, false);
+  await engine.flush(win);
+  assert.ok(!engine.ops().includes("element.play"), "nothing to ask the engine");
+  const mic = await win.navigator.mediaDevices.getUserMedia({ audio: true });
+  empty.addTrack(mic.getTracks()[0]);
+  const req = await engine.next("element.play");
+  assert.equal(req.stream, "ms-local");
+});
+
 test("elements that play no shim stream keep WebKit's own behaviour", async () => {
   const win = page();
   const el = new win.HTMLMediaElement();
