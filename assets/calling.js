@@ -631,7 +631,8 @@
   for (const [name, fn] of [["getUserMedia", getUserMedia], ["enumerateDevices", enumerateDevices]]) {
     Object.defineProperty(mediaDevices, name, { configurable: true, writable: true, value: fn });
   }
-  if (!("ondevicechange" in mediaDevices)) handlers(Object.getPrototypeOf(mediaDevices), ["devicechange"]);
+  // on the object itself: its prototype may be EventTarget.prototype (a view without media)
+  if (!("ondevicechange" in mediaDevices)) handlers(mediaDevices, ["devicechange"]);
 
   // ---- HTMLMediaElement: elements whose srcObject is a shim stream play through the engine ----
 

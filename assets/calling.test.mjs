@@ -59,7 +59,7 @@ function nativeMedia() {
 
 // page makes a fresh realm with the shim run at "document start". nativeRTC gives the page
 // its own RTCPeerConnection first (the native WebRTC path).
-function page({ nativeRTC = false } = {}) {
+function page({ nativeRTC = false, mediaDevices = true } = {}) {
   const win = new EventTarget();
   const { HTMLMediaElement, NativeMediaStream } = nativeMedia();
   class MediaDevices extends EventTarget {
@@ -75,6 +75,7 @@ function page({ nativeRTC = false } = {}) {
     HTMLMediaElement, MediaStream: NativeMediaStream, location: { origin: "http://127.0.0.1:1" },
   });
   if (nativeRTC) win.RTCPeerConnection = function RTCPeerConnection() {};
+  if (!mediaDevices) delete win.navigator.mediaDevices;
   win.warnings = warnings;
   vm.createContext(win);
   vm.runInContext(shimSource, win, { filename: "calling.js" });
@@ -559,6 +560,21 @@ test("an empty stream plays nothing until a track is added", async (t) => {
   empty.addTrack(mic.getTracks()[0]);
   const req = await engine.next("element.play");
   assert.equal(req.stream, "ms-local");
+});
+
+test("a view without navigator.mediaDevices gets one, and nothing else changes", async (t) => {
+  const win = page({ mediaDevices: false });
+  const engine = connect(win, defaultAuto());
+  t.after(() => engine.port.close());
+  const md = win.navigator.mediaDevices;
+  assert.equal(typeof md.getUserMedia, "function");
+  let fired = 0;
+  md.ondevicechange = () => fired++;
+  const seen = eventOnce(md, "devicechange");
+  engine.event({ event: "media.devicechange" });
+  await seen;
+  assert.equal(fired, 1);
+  assert.ok(!("ondevicechange" in new win.EventTarget()), "EventTarget.prototype is left alone");
 });
 
 test("elements that play no shim stream keep WebKit's own behaviour", async () => {
