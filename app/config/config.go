@@ -47,6 +47,9 @@ type Config struct {
 type Widget struct {
 	URL    string            `json:"url"`
 	Params map[string]string `json:"params,omitempty"`
+	// FrameOrigins are the origins whose frames the widget's page may load (see frames.go);
+	// nil means DefaultFrameOrigins. The widget's own origin is always allowed.
+	FrameOrigins []string `json:"frameOrigins,omitempty"`
 }
 
 // Service is the third-party (CRM) service registered in the widget.
@@ -238,6 +241,9 @@ func position(data []byte, offset int64) (line, col int) {
 // Validate checks what JSON decoding cannot.
 func (c Config) Validate() error {
 	if _, err := parseHTTPURL("widget.url", c.Widget.URL); err != nil {
+		return err
+	}
+	if err := validFrameOrigins(c.Widget.FrameOrigins); err != nil {
 		return err
 	}
 	if c.Widget.Params["redirectUri"] != "" {
