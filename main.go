@@ -253,6 +253,8 @@ func serve(cfg config.Config, f flags, primary *instance.Primary, log *slog.Logg
 	mainWin.OnHostMessage(func(pageURI, msg string) { _ = conn.Receive(pageURI, msg) })
 	mainWin.AddPageScript(assets.CallingJS) // before the host script, which hands it its port
 	mainWin.AddHostScript(bridge.HostScript(cfg.WidgetOrigin(), 0))
+	mainWin.AllowMediaFor(cfg.WidgetOrigin()) // microphone, notifications, ringtones: the widget only
+	mainWin.OnAppLink(a.OpenCallLink)         // rcapp:// call links: nothing on Linux opens them
 	mainWin.OnLoadFailed(a.LoadFailed)
 	mainWin.OnVisibilityChange(a.WindowVisibility)
 
@@ -320,6 +322,8 @@ func trayState(cfg config.Config, s app.Snapshot) tray.State {
 		Problem:               s.Problem,
 		StartAtLogin:          s.StartAtLogin,
 		StartAtLoginSupported: autostart.Supported(),
+		Call:                  s.Call,
+		CallingNote:           s.CallingNote,
 	}
 	if !s.Remembered {
 		st.KeyringWarning = "Sign-in will not be remembered: no keyring is available"
