@@ -5,6 +5,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -26,6 +27,7 @@ import (
 	"github.com/embeddable-tray/embeddable-tray/app/tray"
 	"github.com/embeddable-tray/embeddable-tray/assets"
 	"github.com/embeddable-tray/embeddable-tray/bridge"
+	"github.com/embeddable-tray/embeddable-tray/calling"
 	"github.com/embeddable-tray/embeddable-tray/internal/redact"
 	"github.com/embeddable-tray/embeddable-tray/webview"
 )
@@ -190,13 +192,23 @@ func serve(cfg config.Config, f flags, primary *instance.Primary, log *slog.Logg
 
 	router := bridge.NewRouter()
 	a.Routes(router)
+	// Calls in a view without WebRTC (issue 12): the shim in the page, the engine in Go,
+	// talking over the bridge's RTC port only.
+	var engine *calling.Engine
 	conn := bridge.NewConn(bridge.Config{
-		Send:   mainWin.EvalHost,
-		Origin: cfg.WidgetOrigin(),
-		Router: router,
-		Events: a,
-		Logger: log,
+		Send:     mainWin.EvalHost,
+		Origin:   cfg.WidgetOrigin(),
+		Router:   router,
+		Events:   a,
+		Logger:   log,
+		RTC:      func(data json.RawMessage) { engine.Handle(data) },
+		RTCReset: func() { engine.PageGone() },
 	})
+	engine, err = calling.New(calling.Options{Send: func(msg []byte) { _ = conn.PostRTC(msg) }, Logger: log})
+	if err != nil {
+		return fmt.Errorf("cannot start the calling engine: %w", err)
+	}
+	defer engine.Close()
 	a.Attach(conn)
 	go conn.Run(ctx)
 
@@ -215,6 +227,7 @@ func serve(cfg config.Config, f flags, primary *instance.Primary, log *slog.Logg
 	})
 	mainWin.OnLoadCommitted(conn.PageCommitted)
 	mainWin.OnHostMessage(func(pageURI, msg string) { _ = conn.Receive(pageURI, msg) })
+	mainWin.AddPageScript(assets.CallingJS) // before the host script, which hands it its port
 	mainWin.AddHostScript(bridge.HostScript(cfg.WidgetOrigin(), 0))
 	mainWin.AllowMediaFor(cfg.WidgetOrigin()) // microphone, notifications, ringtones: the widget only
 	mainWin.OnAppLink(a.OpenCallLink)         // rcapp:// call links: nothing on Linux opens them
