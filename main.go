@@ -27,7 +27,6 @@ import (
 	"github.com/embeddable-tray/embeddable-tray/app/tray"
 	"github.com/embeddable-tray/embeddable-tray/assets"
 	"github.com/embeddable-tray/embeddable-tray/bridge"
-	"github.com/embeddable-tray/embeddable-tray/calling"
 	"github.com/embeddable-tray/embeddable-tray/internal/redact"
 	"github.com/embeddable-tray/embeddable-tray/webview"
 )
@@ -194,7 +193,7 @@ func serve(cfg config.Config, f flags, primary *instance.Primary, log *slog.Logg
 	a.Routes(router)
 	// Calls in a view without WebRTC (issue 12): the shim in the page, the engine in Go,
 	// talking over the bridge's RTC port only.
-	var engine *calling.Engine
+	var engine callEngine = noCallEngine{}
 	conn := bridge.NewConn(bridge.Config{
 		Send:     mainWin.EvalHost,
 		Origin:   cfg.WidgetOrigin(),
@@ -204,11 +203,16 @@ func serve(cfg config.Config, f flags, primary *instance.Primary, log *slog.Logg
 		RTC:      func(data json.RawMessage) { engine.Handle(data) },
 		RTCReset: func() { engine.PageGone() },
 	})
-	engine, err = calling.New(calling.Options{Send: func(msg []byte) { _ = conn.PostRTC(msg) }, Logger: log})
-	if err != nil {
-		return fmt.Errorf("cannot start the calling engine: %w", err)
+	// Set before conn.Run starts: nothing calls RTC or RTCReset until then.
+	if e, err := newCallEngine(a.RTCToPage(func(msg []byte) { _ = conn.PostRTC(msg) }), log); err != nil {
+		log.Info("calls use the web view's own WebRTC or another way", "why", err)
+		if runtime.GOOS == "linux" {
+			a.CallingUnavailable("the call engine could not start: " + err.Error())
+		}
+	} else {
+		engine = e
+		defer engine.Close()
 	}
-	defer engine.Close()
 	a.Attach(conn)
 	go conn.Run(ctx)
 
