@@ -335,24 +335,75 @@ func TestTwoCallsAtOnce(t *testing.T) {
 	twoWay(t, speaker, c2, 1300)
 }
 
-func TestICERestart(t *testing.T) {
-	s, srv := engineOn(t)
-	speaker := srv.Record(t, pulsetest.Speaker+".monitor")
-	srv.Tone(t, pulsetest.MicFeed, micTone)
-	c := outbound(s, "pc1", newFarEnd(t, farTone, "opus"))
-	twoWay(t, speaker, c, farTone)
-	before := c.far.pc.RemoteDescription().SDP
-	wire := c.offer(true, nil)
-	assert.NotEqual(t, ufrag(before), ufrag(wire), "an ICE restart has new credentials")
-	sent := c.far.packetCount()
-	require.Eventually(t, func() bool { return c.far.packetCount() > sent+25 }, wait, poll, "media goes on after the restart")
-	twoWay(t, speaker, c, farTone)
+// reconnect is ringcentral-web-phone 0.8.14's reconnectMedia (sip.js 0.13.5): an
+// ICE-restart offer set as the local description; when its candidates are in, sip.js's
+// re-INVITE makes and sets a second offer (without iceRestart) while the first is still
+// pending, as browsers allow. The second goes on the wire; the far end answers it.
+func (c *call) reconnect() (restart, wire string) {
+	var first, second, local desc
+	c.s.call("pc.createOffer", map[string]any{"pc": c.pc, "iceRestart": true}, &first)
+	c.s.call("pc.setLocalDescription", map[string]any{"pc": c.pc, "type": "offer", "sdp": first.SDP}, &local)
+	restart = local.SDP
+	c.s.call("pc.createOffer", map[string]any{"pc": c.pc}, &second)
+	require.Equal(c.s.t, "offer", second.Type)
+	require.Contains(c.s.t, second.SDP, "a=candidate:", "offers are complete (non-trickle)")
+	c.s.call("pc.setLocalDescription", map[string]any{"pc": c.pc, "type": "offer", "sdp": second.SDP}, &local)
+	c.s.call("pc.setRemoteDescription", map[string]any{"pc": c.pc, "type": "answer", "sdp": c.far.answer(local.SDP)}, nil)
+	return restart, local.SDP
 }
 
-func ufrag(sdp string) string {
+func TestICERestart(t *testing.T) {
+	for _, tt := range []struct {
+		name    string
+		inbound bool
+		reoffer bool // the second offer while the restart's is pending (reconnectMedia)
+	}{
+		{"outbound", false, false},
+		{"inbound", true, false},
+		{"outbound, reconnectMedia", false, true},
+		{"inbound, reconnectMedia", true, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			s, srv := engineOn(t)
+			speaker := srv.Record(t, pulsetest.Speaker+".monitor")
+			srv.Tone(t, pulsetest.MicFeed, micTone)
+			far := newFarEnd(t, farTone, "opus")
+			var c *call
+			if tt.inbound {
+				c = inbound(s, "pc1", far, nil)
+			} else {
+				c = outbound(s, "pc1", far)
+			}
+			twoWay(t, speaker, c, farTone)
+			before := c.far.pc.RemoteDescription().SDP
+			var wire string
+			if tt.reoffer {
+				var restart string
+				restart, wire = c.reconnect()
+				assert.NotEqual(t, ufrag(before), ufrag(restart), "an ICE restart has new credentials")
+				assert.Equal(t, ufrag(restart), ufrag(wire), "an offer made while a restart is pending keeps its new credentials")
+			} else {
+				wire = c.offer(true, nil)
+			}
+			require.NotEmpty(t, ufrag(wire))
+			assert.NotEqual(t, ufrag(before), ufrag(wire), "an ICE restart has new credentials on the wire")
+			assert.NotEqual(t, pwd(before), pwd(wire), "an ICE restart has a new password on the wire")
+			sent := c.far.packetCount()
+			require.Eventually(t, func() bool { return c.far.packetCount() > sent+25 }, wait, poll, "media goes on after the restart")
+			twoWay(t, speaker, c, farTone)
+		})
+	}
+}
+
+func ufrag(sdp string) string { return attribute(sdp, "ice-ufrag") }
+
+func pwd(sdp string) string { return attribute(sdp, "ice-pwd") }
+
+// attribute is the value of the first a=name: line of sdp.
+func attribute(sdp, name string) string {
 	for _, l := range strings.Split(sdp, "\r\n") {
-		if u, ok := strings.CutPrefix(l, "a=ice-ufrag:"); ok {
-			return u
+		if v, ok := strings.CutPrefix(l, "a="+name+":"); ok {
+			return v
 		}
 	}
 	return ""
