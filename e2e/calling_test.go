@@ -21,11 +21,6 @@ import (
 // (sip-provision, a SIP-over-WebSocket registrar, a pion far end per call) and a real
 // PulseAudio with null sinks. Audio is checked both ways by tone detection: the far end's
 // tone on the speaker sink, a tone played into the microphone at the far end.
-//
-// Not checked here yet: an ICE restart. The engine keeps its ICE credentials on
-// createOffer({iceRestart: true}), and refuses a second offer while one is pending (pion:
-// "have-local-offer->SetLocal(offer)"), which is how ringcentral-web-phone 0.8.14's
-// reconnectMedia re-INVITEs; both pass in Chromium (e2e/rcsip TestWebPhonesInChromium).
 
 const (
 	farTone = 1000 // Hz, sent by the far end, heard on the speaker
@@ -133,6 +128,13 @@ func TestCallsWithoutWebRTC(t *testing.T) {
 	r.do("unhold", map[string]any{"call": call})
 	require.NoError(t, c.WaitHeld(r.ctx, false))
 	r.talks(c)
+
+	// what the widget does after silent stats: reconnectMedia's ICE restart offer, then
+	// sip.js's re-INVITE with a second offer made while the first is pending
+	r.do("iceRestart", map[string]any{"call": call})
+	require.NoError(t, c.WaitICERestarts(r.ctx, 1), "the re-INVITE has new ICE credentials")
+	r.hearsOnSpeaker(c, farTone+300) // a new tone: only packets on the restarted path carry it
+	require.NoError(t, c.WaitTone(r.ctx, micTone), "the microphone reaches the far end after the restart")
 
 	raw := r.do("stats", map[string]any{"call": call})
 	var st struct{ PacketsReceived, PacketsSent int }
