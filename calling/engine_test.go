@@ -395,6 +395,28 @@ func TestICERestart(t *testing.T) {
 	}
 }
 
+// pion cannot roll a pending offer back: an offer with other media while one is pending
+// (a track added meanwhile) is refused, and the pending one still completes.
+func TestOfferWithNewMediaWhileOfferPending(t *testing.T) {
+	s, srv := engineOn(t)
+	speaker := srv.Record(t, pulsetest.Speaker+".monitor")
+	srv.Tone(t, pulsetest.MicFeed, micTone)
+	c := outbound(s, "pc1", newFarEnd(t, farTone, "opus"))
+	twoWay(t, speaker, c, farTone)
+
+	var pending, local desc
+	s.call("pc.createOffer", map[string]any{"pc": c.pc}, &pending)
+	s.call("pc.setLocalDescription", map[string]any{"pc": c.pc, "type": "offer", "sdp": pending.SDP}, &local)
+	m := s.microphone()
+	s.call("pc.addTrack", map[string]any{"pc": c.pc, "track": m.Track.ID, "streams": []string{m.Stream}}, nil)
+	r := s.try("pc.createOffer", map[string]any{"pc": c.pc})
+	require.NotNil(t, r.Error, "an offer with another m= section cannot replace the pending one")
+	assert.Equal(t, "InvalidStateError", r.Error.Name)
+
+	s.call("pc.setRemoteDescription", map[string]any{"pc": c.pc, "type": "answer", "sdp": c.far.answer(local.SDP)}, nil)
+	twoWay(t, speaker, c, farTone)
+}
+
 func ufrag(sdp string) string { return attribute(sdp, "ice-ufrag") }
 
 func pwd(sdp string) string { return attribute(sdp, "ice-pwd") }
