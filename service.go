@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"runtime"
 	"time"
 
 	"github.com/godbus/dbus/v5"
@@ -164,11 +165,16 @@ type tokenFunc func() (*oauth2.Token, error)
 
 func (f tokenFunc) Token() (*oauth2.Token, error) { return f() }
 
-// newNotifier shows desktop notifications over the session bus; nil without one.
+// newNotifier shows desktop notifications over the session bus; nil without one. Windows
+// needs no bus: its notifications are balloons of the tray icon.
 func newNotifier(log *slog.Logger) app.Notifier {
-	conn, err := dbus.SessionBus()
-	if err != nil {
-		return nil
+	var conn *dbus.Conn
+	if runtime.GOOS != "windows" {
+		c, err := dbus.SessionBus()
+		if err != nil {
+			return nil
+		}
+		conn = c
 	}
 	n, err := notify.New(conn, "Embeddable Tray", log)
 	if err != nil {
