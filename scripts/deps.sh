@@ -9,7 +9,7 @@ run_pkgs=(pkg-config gcc g++ libgtk-3-dev libwebkit2gtk-4.1-dev)
 test_pkgs=("${run_pkgs[@]}" xvfb xauth dbus dbus-x11 gnome-keyring libsecret-tools
   imagemagick xdotool radicale desktop-file-utils appstream
   nsis msitools wixl rpm mingw-w64 g++-mingw-w64-x86-64-posix gcc-mingw-w64-x86-64-posix
-  icnsutils osslsigncode chromium nodejs)
+  icnsutils osslsigncode chromium nodejs wine64)
 
 case "$mode" in
   run) pkgs=("${run_pkgs[@]}") ;;
