@@ -50,7 +50,7 @@ echo "wine-test.sh: starting a Wine prefix (the first start takes a while)"
 "$wine" cmd /c exit >/dev/null 2>&1 || true
 cp "$work/dll/bcryptprimitives.dll" "$WINEPREFIX/drive_c/windows/system32/"
 
-webview2_include=$(cd "$root" && go list -m -f '{{.Dir}}' github.com/webview/webview_go)/libs/mswebview2/include
+webview2_include=$(cd "$root" && go mod download github.com/webview/webview_go && go list -m -f '{{.Dir}}' github.com/webview/webview_go)/libs/mswebview2/include
 
 failed=()
 for spec in "$@"; do

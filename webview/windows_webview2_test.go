@@ -1,0 +1,125 @@
+package webview
+
+import (
+	"bytes"
+	"encoding/json"
+	"os/exec"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/embeddable-tray/embeddable-tray/internal/realpart"
+	"github.com/embeddable-tray/embeddable-tray/webview/navreport"
+)
+
+// runWebView2Script runs an adapted script in node with a fake window (top or frame).
+func runWebView2Script(t *testing.T, script, where string) (ran bool, posted []string, webkitURL string) {
+	t.Helper()
+	node, err := exec.LookPath("node")
+	if err != nil {
+		realpart.Missing(t, "node is needed to run the WebView2 script test (apt-get install nodejs)")
+	}
+	var stdout, stderr bytes.Buffer
+	cmd := exec.Command(node, filepath.Join("testdata", "webview2_script_harness.js"), script, where)
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	require.NoError(t, cmd.Run(), "node: %s", stderr.String())
+	var out struct {
+		Ran       bool
+		Posted    []string
+		WebkitURL string
+	}
+	require.NoError(t, json.Unmarshal(stdout.Bytes(), &out), "node said: %s", stdout.String())
+	return out.Ran, out.Posted, out.WebkitURL
+}
+
+// A host script written for WebKit's isolated world (as assets/host.js and navreport's are)
+// posts to its handler at once and again later (after a page script has replaced
+// chrome.webview.postMessage); window.webkitURL is not the handler's window.webkit.
+const hostScriptSample = `window.ran = true;
+var handlers = window.webkit && window.webkit.messageHandlers;
+var handler = handlers && handlers.embeddableTray;
+handler.postMessage("now");
+window.webkitURL = "kept";
+window.later = function () { window.webkit.messageHandlers.embeddableTray.postMessage("later"); };`
+
+func TestWebView2HostScript(t *testing.T) {
+	ran, posted, webkitURL := runWebView2Script(t, webView2Script(hostScriptSample, true), "top")
+	assert.True(t, ran)
+	assert.Equal(t, []string{"now", "later"}, posted,
+		"the host's handler is chrome.webview.postMessage as it was at document start")
+	assert.Equal(t, "kept", webkitURL)
+
+	ran, posted, _ = runWebView2Script(t, webView2Script(hostScriptSample, true), "frame")
+	assert.False(t, ran, "WebView2 runs document-start scripts in frames too: the adapted script must not")
+	assert.Empty(t, posted)
+}
+
+func TestWebView2PageScriptRunsInTheTopFrameOnly(t *testing.T) {
+	page := "window.ran = true;"
+	ran, _, _ := runWebView2Script(t, webView2Script(page, false), "top")
+	assert.True(t, ran)
+	ran, _, _ = runWebView2Script(t, webView2Script(page, false), "frame")
+	assert.False(t, ran)
+}
+
+// navreport's page script, adapted, posts its report from the top frame only.
+func TestWebView2PageReport(t *testing.T) {
+	_, posted, _ := runWebView2Script(t, webView2Script(navreport.PageScript, true), "top")
+	assert.Equal(t, []string{navreport.PageReport}, posted)
+	_, posted, _ = runWebView2Script(t, webView2Script(navreport.PageScript, true), "frame")
+	assert.Empty(t, posted)
+}
+
+func TestPermissionFor(t *testing.T) {
+	const widget = "https://apps.ringcentral.com"
+	tests := []struct {
+		name     string
+		kind     permissionKind
+		uri, mic string
+		want     permissionState
+	}{
+		{"microphone for the widget", permissionMicrophone, "https://apps.ringcentral.com/integration/app.html", widget, permissionAllow},
+		{"microphone, default port written out", permissionMicrophone, "https://apps.ringcentral.com:443/x", widget, permissionAllow},
+		{"microphone for another origin", permissionMicrophone, "https://evil.example/x", widget, permissionDeny},
+		{"microphone for a look-alike host", permissionMicrophone, "https://apps.ringcentral.com.evil.example/", widget, permissionDeny},
+		{"microphone over http", permissionMicrophone, "http://apps.ringcentral.com/", widget, permissionDeny},
+		{"microphone when none is allowed", permissionMicrophone, "https://apps.ringcentral.com/", "", permissionDeny},
+		{"microphone for a data: page", permissionMicrophone, "data:text/html,x", widget, permissionDeny},
+		{"camera, even for the widget", permissionCamera, "https://apps.ringcentral.com/", widget, permissionDeny},
+		{"notifications: WebView2 decides", 4, "https://apps.ringcentral.com/", widget, permissionDefault},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			assert.Equal(t, tt.want, permissionFor(tt.kind, tt.uri, tt.mic))
+		})
+	}
+}
+
+func TestOriginOf(t *testing.T) {
+	for in, want := range map[string]string{
+		"https://Apps.RingCentral.com/x?y#z": "https://apps.ringcentral.com",
+		"http://127.0.0.1:8080/widget":       "http://127.0.0.1:8080",
+		"http://localhost:80/":               "http://localhost",
+		"http://[::1]:9000/":                 "http://[::1]:9000",
+		"file:///C:/x.html":                  "",
+		"about:blank":                        "",
+		"%zz":                                "",
+	} {
+		assert.Equal(t, want, originOf(in), in)
+	}
+}
+
+func TestWebErrorStatusError(t *testing.T) {
+	e := webErrorStatusError("https://x.example/", 13)
+	assert.Equal(t, "The server's name cannot be found.", e.Error())
+	assert.False(t, e.Cancelled())
+	assert.True(t, webErrorStatusError("https://x.example/", webErrorOperationCancelled).Cancelled(),
+		"a superseded load is not a failure (no offline page over the page that replaced it)")
+	assert.Contains(t, webErrorStatusError("u", 99).Error(), "99")
+}
+
+func TestRedactedURI(t *testing.T) {
+	assert.Equal(t, "https://x.example/cb", redactedURI("https://u:p@x.example/cb?code=secret#s"))
+}
