@@ -248,8 +248,10 @@ func serve(cfg config.Config, f flags, primary *instance.Primary, log *slog.Logg
 	}
 	go quitOnSignal(ctx, a)
 
-	mainWin.Navigate(cfg.WidgetURL())
-	log.Info("started", "version", version, "widget", cfg.Widget.URL, "service", cfg.Service.Name, "demo", svc.demo)
+	mainWin.AllowMicrophone(cfg.WidgetOrigin()) // for the widget's own calls where the engine asks (WebView2)
+	a.LoadWidget()
+	log.Info("started", "version", version, "widget", cfg.Widget.URL, "service", cfg.Service.Name, "demo", svc.demo,
+		"navigation", webview.NavigationMechanism())
 	ui.Run()
 	if endTray != nil {
 		endTray()

@@ -34,3 +34,12 @@ func (w *Window) OnPageReached(f func(uri string)) {
 // the offline page come from the generic path alone (a widget that never announces itself,
 // navreport.Deadline); WebView2 reports its failures natively.
 const nativeLoadFailures = !genericNavigation || runtime.GOOS == "windows"
+
+// NavigationMechanism names the path this build takes: "generic" (package navreport) or
+// "native" (WebKit's signals, Linux only). The app logs it at start.
+func NavigationMechanism() string {
+	if genericNavigation {
+		return "generic"
+	}
+	return "native"
+}

@@ -31,6 +31,10 @@ const Widget3xURL = "https://apps.ringcentral.com/integration/ringcentral-embedd
 // DefaultSignInTimeout bounds how long a sign-in waits for the provider's callback.
 const DefaultSignInTimeout = 5 * time.Minute
 
+// DefaultWidgetStartTimeout is how long a loaded widget page has to announce itself before
+// the app shows its offline page.
+const DefaultWidgetStartTimeout = time.Minute
+
 // AuthorizationPath is the app's own path for the widget's authorize button; not a setting.
 const AuthorizationPath = "/authorize"
 
@@ -47,6 +51,17 @@ type Config struct {
 type Widget struct {
 	URL    string            `json:"url"`
 	Params map[string]string `json:"params,omitempty"`
+	// StartTimeout: a widget page that has not announced itself this long after it was loaded
+	// counts as not loaded (default 1m).
+	StartTimeout Duration `json:"startTimeout,omitempty"`
+}
+
+// StartWithin is StartTimeout with its default.
+func (w Widget) StartWithin() time.Duration {
+	if w.StartTimeout == 0 {
+		return DefaultWidgetStartTimeout
+	}
+	return time.Duration(w.StartTimeout)
 }
 
 // Service is the third-party (CRM) service registered in the widget.
@@ -244,6 +259,9 @@ func (c Config) Validate() error {
 		if _, err := parseHTTPURL("widget.params.redirectUri", c.Widget.Params["redirectUri"]); err != nil {
 			return err
 		}
+	}
+	if c.Widget.StartTimeout < 0 {
+		return errors.New("widget.startTimeout must be positive")
 	}
 	s := c.Service
 	if strings.TrimSpace(s.Name) == "" {

@@ -164,3 +164,11 @@ func TestLoadBrokenSteadyFileFailsPromptly(t *testing.T) {
 	assert.Contains(t, err.Error(), "ends too early")
 	assert.Less(t, time.Since(start), settleTime, "a steady broken file is not waited on")
 }
+
+func TestWidgetStartTimeout(t *testing.T) {
+	assert.Equal(t, DefaultWidgetStartTimeout, Widget{}.StartWithin())
+	assert.Equal(t, 5*time.Second, Widget{StartTimeout: Duration(5 * time.Second)}.StartWithin())
+	c := Default()
+	c.Widget.StartTimeout = -1
+	assert.ErrorContains(t, c.Validate(), "widget.startTimeout")
+}

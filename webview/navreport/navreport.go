@@ -33,7 +33,11 @@ type NotAnnouncedError struct {
 }
 
 func (e *NotAnnouncedError) Error() string {
-	return fmt.Sprintf("The page did not start within %s.", e.After.Round(time.Second))
+	d := e.After
+	if d >= time.Second {
+		d = d.Round(time.Second)
+	}
+	return fmt.Sprintf("The page did not start within %s.", d)
 }
 
 // Deadline turns a page that never announces itself into a failed load: Expect starts the

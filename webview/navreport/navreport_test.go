@@ -28,7 +28,7 @@ func TestDeadlineFailsAPageThatNeverAnnouncesItself(t *testing.T) {
 	var na *NotAnnouncedError
 	require.True(t, errors.As(f.err, &na))
 	assert.Equal(t, "https://widget.example/app.html", na.URI)
-	assert.Equal(t, "The page did not start within 0s.", f.err.Error())
+	assert.Equal(t, "The page did not start within 20ms.", f.err.Error())
 }
 
 func TestDeadlineAnnouncedOrReplaced(t *testing.T) {
@@ -50,4 +50,8 @@ func TestPageScript(t *testing.T) {
 	assert.True(t, IsPageReport(PageReport))
 	assert.False(t, IsPageReport(`{"kind":"load"}`))
 	assert.Contains(t, PageScript, "window.webkit.messageHandlers.embeddableTray.postMessage(\""+PageReport+"\")")
+}
+
+func TestNotAnnouncedErrorText(t *testing.T) {
+	assert.Equal(t, "The page did not start within 1m0s.", (&NotAnnouncedError{After: time.Minute + 300*time.Millisecond}).Error())
 }
