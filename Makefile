@@ -7,7 +7,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo 0.0.
 LDFLAGS := -s -w -X main.version=$(VERSION)
 BIN := bin/embeddable-tray
 
-.PHONY: all build run demo test test-go test-windows fuzz deps deps-test vet fmt clean
+.PHONY: all build run demo test test-go test-genericnav test-windows fuzz deps deps-test vet fmt clean
 
 all: build
 
@@ -44,7 +44,18 @@ test: deps-test build
 # that the keyring also lives on, so their packages take turns.
 test-go: vet
 	EMBEDDABLE_TRAY_BIN=$(CURDIR)/$(BIN) go test -p 1 -count=1 -timeout 30m ./...
+	$(MAKE) --no-print-directory test-genericnav
 	$(MAKE) --no-print-directory fuzz
+
+## test-genericnav: the RingCentral-login and offline end-to-end tests once more, against a
+## binary built with the generic navigation path (what Windows and macOS take; see
+## webview/navreport.go): pages reported by a host script, offline from a widget that never
+## announces itself. Expects the same session as test-go.
+GENERICNAV_BIN := bin/embeddable-tray-genericnav
+GENERICNAV_TESTS := ^(TestLoginPopupGivesAuthorizationCode|TestTelLinkWaitsForRingCentralLogin|TestOfflineThenBack)$$
+test-genericnav:
+	go build -tags genericnav -trimpath -ldflags '$(LDFLAGS)' -o $(GENERICNAV_BIN) .
+	EMBEDDABLE_TRAY_BIN=$(CURDIR)/$(GENERICNAV_BIN) go test -count=1 -timeout 15m -v -run '$(GENERICNAV_TESTS)' ./e2e/
 
 ## test-windows: the test binaries of the packages with Windows code, cross-compiled and run
 ## under Wine (wine64) in Xvfb. Wine missing: skipped locally, a failure under CI.

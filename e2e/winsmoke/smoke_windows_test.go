@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -89,7 +90,8 @@ func TestWindowsSmoke(t *testing.T) {
 	t.Cleanup(login.Close)
 
 	launch(t, config.Config{
-		Widget: config.Widget{URL: w.URL(), Params: map[string]string{"clientId": "e2e-client", "redirectUri": w.RedirectURL()}},
+		// No redirectUri: the app expects the widget's default, redirect.html next to app.html.
+		Widget: config.Widget{URL: w.URL(), Params: map[string]string{"clientId": "e2e-client"}},
 		Service: config.Service{
 			Name:              "WinSmoke",
 			DisplayName:       "Test CRM",
@@ -111,15 +113,25 @@ func TestWindowsSmoke(t *testing.T) {
 	require.NoError(t, err)
 	assert.JSONEq(t, `{"data":"ok"}`, string(resp))
 
-	oAuthURI := login.URL + "/restapi/oauth/authorize?" + url.Values{
-		"response_type": {"code"}, "client_id": {"e2e-client"}, "redirect_uri": {w.RedirectURL()},
-		"state": {"st-42"}, "code_challenge": {"abc"}, "code_challenge_method": {"S256"},
-	}.Encode()
-	w.LoginPopup(oAuthURI)
+	_, err = w.WaitFor(ctx, sent(bridge.TypeLoginStatus, `"loggedIn":false`))
+	require.NoError(t, err)
+	oAuthURI, err := w.StartLogin(ctx, login.URL+"/restapi/oauth/authorize")
+	require.NoError(t, err)
+	u, err := url.Parse(oAuthURI)
+	require.NoError(t, err)
 	r, err = w.WaitFor(ctx, standin.IsMessage(bridge.TypeAuthorizationCode))
 	require.NoError(t, err, "the login window did not hand the code back")
 	var callback string
 	require.True(t, r.Field("callbackUri", &callback))
-	assert.Equal(t, w.RedirectURL()+"?code=rc-code-123&state=st-42", callback)
+	assert.Equal(t, w.RedirectURL()+"?code=rc-code-123&state="+url.QueryEscape(u.Query().Get("state")), callback)
 	assert.Positive(t, hits.Load(), "the login window opened oAuthUri")
+	_, err = w.WaitFor(ctx, standin.After(r.Seq, sent(bridge.TypeLoginStatus, `"loggedIn":true`)))
+	require.NoError(t, err, "the widget logged in with the verifier it kept")
+}
+
+// sent matches the widget's own posts of typ whose message contains substr.
+func sent(typ, substr string) func(standin.Report) bool {
+	return func(r standin.Report) bool {
+		return r.Kind == standin.KindSent && r.Type == typ && strings.Contains(string(r.Message), substr)
+	}
 }
