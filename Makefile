@@ -72,6 +72,7 @@ test-genericnav:
 #  - WebView2 itself: Wine has no runtime, so webview's TestWebView2RuntimeOrAttach checks the
 #    missing-runtime path here and attaches to a real WebView2 view only on the Windows runner.
 WINE_TESTS := \
+	.:1: \
 	./app/autostart:0:^(TestWriteFileAtomic|TestCheckExe)$$ \
 	./app/instance:0:^TestSimultaneousLaunchesMakeOnePrimary$$ \
 	./app/notify:0: \
