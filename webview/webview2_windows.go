@@ -168,7 +168,8 @@ func etw2Permission(h C.uintptr_t, uri *C.uint16_t, n C.int, kind C.int) C.int {
 //export etw2Navigation
 func etw2Navigation(h C.uintptr_t, uri *C.uint16_t, n C.int, frame C.int) C.int {
 	w := webview2Window(h)
-	if w == nil || w.allowLoad(utf16Arg(uri, n), frame == 0) {
+	u := utf16Arg(uri, n)
+	if w == nil || appOwnPage(u, frame == 0) || w.allowLoad(u, frame == 0) {
 		return 1
 	}
 	return 0

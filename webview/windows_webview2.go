@@ -41,6 +41,14 @@ var webkitRef = regexp.MustCompile(`\bwindow\.webkit([^A-Za-z0-9_$]|$)`)
 // webView2Webkit names the stand-in for window.webkit inside an adapted host script.
 const webView2Webkit = "__embeddableTrayWebkit"
 
+// appOwnPage says whether a top-level navigation WebView2 announces is the app's own SetHTML:
+// webview_go's SetHtml is WebView2's NavigateToString, which starts a navigation to a data:
+// URI. Only the app can start one: Chromium refuses a page's own top-level navigation to
+// data:. So the navigation policy, which knows pages by their http(s) origin, is not asked.
+func appOwnPage(uri string, mainFrame bool) bool {
+	return mainFrame && len(uri) >= 5 && strings.EqualFold(uri[:5], "data:")
+}
+
 // Permission kinds and states, as WebView2 numbers them (COREWEBVIEW2_PERMISSION_KIND and
 // _STATE in WebView2.h).
 type permissionKind int

@@ -120,6 +120,14 @@ func TestWebErrorStatusError(t *testing.T) {
 	assert.Contains(t, webErrorStatusError("u", 99).Error(), "99")
 }
 
+func TestAppOwnPage(t *testing.T) {
+	assert.True(t, appOwnPage("data:text/html;charset=utf-8;base64,PGgxPg==", true), "SetHTML's page")
+	assert.True(t, appOwnPage("DATA:text/html,x", true))
+	assert.False(t, appOwnPage("data:text/html,x", false), "a frame asks the policy")
+	assert.False(t, appOwnPage("https://evil.example/data:", true))
+	assert.False(t, appOwnPage("about:blank", true), "the policy decides about: itself")
+}
+
 func TestRedactedURI(t *testing.T) {
 	assert.Equal(t, "https://x.example/cb", redactedURI("https://u:p@x.example/cb?code=secret#s"))
 }
