@@ -32,10 +32,3 @@ func newPlainView(o Options) wv.WebView {
 	v.SetSize(o.Width, o.Height, wv.Hint(hint))
 	return v
 }
-
-// On macOS there is no isolated world yet: a host script runs in the page's world, and nothing
-// reaches OnHostMessage. The app's bridge is then not connected, rather than connected through
-// webview_go's injectable bindings. (Windows has its own channel: native_windows.go.)
-
-func plainAddScript(v wv.WebView, js string) { v.Init(js) }
-func plainEvalHost(v wv.WebView, js string)  { v.Eval(js) }
