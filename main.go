@@ -25,6 +25,7 @@ import (
 	"github.com/embeddable-tray/embeddable-tray/app/tray"
 	"github.com/embeddable-tray/embeddable-tray/assets"
 	"github.com/embeddable-tray/embeddable-tray/bridge"
+	"github.com/embeddable-tray/embeddable-tray/internal/redact"
 	"github.com/embeddable-tray/embeddable-tray/webview"
 )
 
@@ -250,7 +251,7 @@ func serve(cfg config.Config, f flags, primary *instance.Primary, log *slog.Logg
 
 	mainWin.AllowMicrophone(cfg.WidgetOrigin()) // for the widget's own calls where the engine asks (WebView2)
 	a.LoadWidget()
-	log.Info("started", "version", version, "widget", cfg.Widget.URL, "service", cfg.Service.Name, "demo", svc.demo,
+	log.Info("started", "version", version, "widget", redact.URL(cfg.Widget.URL), "service", cfg.Service.Name, "demo", svc.demo,
 		"navigation", webview.NavigationMechanism())
 	ui.Run()
 	if endTray != nil {

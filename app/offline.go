@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/embeddable-tray/embeddable-tray/assets"
+	"github.com/embeddable-tray/embeddable-tray/internal/redact"
 	"github.com/embeddable-tray/embeddable-tray/webview/navreport"
 )
 
@@ -56,7 +57,7 @@ func (a *App) LoadFailed(uri string, err error) {
 	if !sameOrigin(uri, a.cfg.WidgetOrigin()) {
 		return
 	}
-	a.log.Warn("the widget could not be loaded; retrying", "url", redactQuery(uri), "err", err)
+	a.log.Warn("the widget could not be loaded; retrying", "url", redact.URL(uri), "err", err)
 	o := &a.offline
 	o.mu.Lock()
 	defer o.mu.Unlock()

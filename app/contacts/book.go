@@ -21,7 +21,7 @@ type Book struct {
 	log *slog.Logger
 	now func() time.Time // test seam
 
-	syncMu sync.Mutex // one sync with the server at a time
+	syncMu chan struct{} // one sync with the server at a time (full: a sync is under way)
 
 	mu     sync.RWMutex
 	gen    uint64    // bumped by Clear: a sync begun before it must not bring data back
@@ -31,8 +31,8 @@ type Book struct {
 }
 
 // New returns a Book that reaches cfg.URL through httpClient, which carries the auth
-// (oauth2.NewClient with the sign-in's TokenSource, or basic auth). Nothing is fetched
-// until the widget asks.
+// (NewClient with a Bearer over the app's Token, or app/apppassword's Basic auth).
+// Nothing is fetched until the widget asks.
 func New(cfg Config, httpClient *http.Client, logger *slog.Logger) *Book {
 	if cfg.PageSize <= 0 {
 		cfg.PageSize = 100
@@ -46,7 +46,7 @@ func New(cfg Config, httpClient *http.Client, logger *slog.Logger) *Book {
 	if logger == nil {
 		logger = slog.Default()
 	}
-	return &Book{cfg: cfg, hc: guardedClient{hc: httpClient}, log: logger, now: time.Now}
+	return &Book{cfg: cfg, hc: guardedClient{hc: httpClient}, log: logger, now: time.Now, syncMu: make(chan struct{}, 1)}
 }
 
 // Clear drops everything held about the address book (sign-out). Nothing is ever written
