@@ -115,10 +115,12 @@ static HRESULT STDMETHODCALLTYPE et2_on_message(et2_handler *h, ICoreWebView2 *s
   ICoreWebView2WebMessageReceivedEventArgs *args = (ICoreWebView2WebMessageReceivedEventArgs *)raw;
   LPWSTR msg = NULL, src = NULL;
   // A message that is not a string fails here and is dropped, as is an oversized one: its
-  // UTF-8 form is at least as many bytes as it has UTF-16 units.
-  if (SUCCEEDED(ICoreWebView2WebMessageReceivedEventArgs_TryGetWebMessageAsString(args, &msg)) && msg &&
-      wcslen(msg) <= (size_t)e->max_message &&
-      SUCCEEDED(ICoreWebView2WebMessageReceivedEventArgs_get_Source(args, &src)) && src) {
+  // UTF-8 form is at least as many bytes as it has UTF-16 units. Go hears only that it was.
+  if (FAILED(ICoreWebView2WebMessageReceivedEventArgs_TryGetWebMessageAsString(args, &msg)) || !msg) {
+    etw2HostDropped(e->handle, 0, 0);
+  } else if (wcslen(msg) > (size_t)e->max_message) {
+    etw2HostDropped(e->handle, 1, (int)(wcslen(msg) > 0x7fffffff ? 0x7fffffff : wcslen(msg)));
+  } else if (SUCCEEDED(ICoreWebView2WebMessageReceivedEventArgs_get_Source(args, &src)) && src) {
     etw2HostMessage(e->handle, (uint16_t *)src, et2_len(src), (uint16_t *)msg, et2_len(msg));
   }
   CoTaskMemFree(msg);

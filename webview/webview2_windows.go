@@ -156,6 +156,13 @@ func etw2HostMessage(h C.uintptr_t, src *C.uint16_t, srcLen C.int, msg *C.uint16
 	w.hostMessage(m)
 }
 
+//export etw2HostDropped
+func etw2HostDropped(h C.uintptr_t, isString C.int, size C.int) {
+	if w := webview2Window(h); w != nil {
+		w.hostDropped(isString != 0, int(size))
+	}
+}
+
 //export etw2Permission
 func etw2Permission(h C.uintptr_t, uri *C.uint16_t, n C.int, kind C.int) C.int {
 	w := webview2Window(h)
