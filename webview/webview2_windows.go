@@ -146,11 +146,9 @@ func etw2HostMessage(h C.uintptr_t, src *C.uint16_t, srcLen C.int, msg *C.uint16
 		w.hostDropped(true, len(m))
 		return
 	}
-	// WebView2 names the document that posted; a message from any other document than the
-	// committed one (an older page whose message arrives late) is not the page's.
-	if source := utf16Arg(src, srcLen); source != w.committed {
-		slog.Default().Debug("webview: dropped a host message from a document that is not the committed page",
-			"window", w.opts.Title)
+	if source := utf16Arg(src, srcLen); !fromCommittedOrigin(source, w.committed) {
+		slog.Default().Warn("webview: dropped a host message from a document of another origin than the committed page",
+			"window", w.opts.Title, "source", redactedURI(source))
 		return
 	}
 	w.hostMessage(m)

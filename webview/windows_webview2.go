@@ -41,6 +41,16 @@ var webkitRef = regexp.MustCompile(`\bwindow\.webkit([^A-Za-z0-9_$]|$)`)
 // webView2Webkit names the stand-in for window.webkit inside an adapted host script.
 const webView2Webkit = "__embeddableTrayWebkit"
 
+// fromCommittedOrigin says whether a host message whose document WebView2 names as source
+// may be taken for the committed page: both must have the same http(s) origin. Not the same
+// URI: the page changes its own (history.pushState, a #route) without a new commit. A late
+// message of an earlier page of the same origin passes here; its page's secret, new on every
+// load, is what the bridge refuses it by.
+func fromCommittedOrigin(source, committed string) bool {
+	o := originOf(source)
+	return o != "" && o == originOf(committed)
+}
+
 // appOwnPage says whether a top-level navigation WebView2 announces is the app's own SetHTML:
 // webview_go's SetHtml is WebView2's NavigateToString, which starts a navigation to a data:
 // URI. Only the app can start one: Chromium refuses a page's own top-level navigation to

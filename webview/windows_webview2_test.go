@@ -120,6 +120,24 @@ func TestWebErrorStatusError(t *testing.T) {
 	assert.Contains(t, webErrorStatusError("u", 99).Error(), "99")
 }
 
+func TestFromCommittedOrigin(t *testing.T) {
+	const committed = "https://apps.ringcentral.com/integration/app.html?clientId=x"
+	for source, want := range map[string]bool{
+		committed: true,
+		"https://apps.ringcentral.com/integration/app.html#/dialer":      true, // the page's own route
+		"https://apps.ringcentral.com/other.html":                        true, // pushState
+		"https://evil.example/app.html":                                  false,
+		"http://apps.ringcentral.com/integration/app.html":               false,
+		"https://apps.ringcentral.com.evil.example/integration/app.html": false,
+		"about:blank": false,
+		"":            false,
+	} {
+		assert.Equal(t, want, fromCommittedOrigin(source, committed), source)
+	}
+	assert.False(t, fromCommittedOrigin("about:blank", "about:blank"), "no origin, no channel")
+	assert.False(t, fromCommittedOrigin("https://apps.ringcentral.com/", ""), "nothing committed yet")
+}
+
 func TestAppOwnPage(t *testing.T) {
 	assert.True(t, appOwnPage("data:text/html;charset=utf-8;base64,PGgxPg==", true), "SetHTML's page")
 	assert.True(t, appOwnPage("DATA:text/html,x", true))
