@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/url"
 	"os"
 	"os/signal"
 	"runtime"
@@ -22,6 +23,7 @@ import (
 	"github.com/embeddable-tray/embeddable-tray/app/autostart"
 	"github.com/embeddable-tray/embeddable-tray/app/config"
 	"github.com/embeddable-tray/embeddable-tray/app/instance"
+	"github.com/embeddable-tray/embeddable-tray/app/signin"
 	"github.com/embeddable-tray/embeddable-tray/app/tray"
 	"github.com/embeddable-tray/embeddable-tray/assets"
 	"github.com/embeddable-tray/embeddable-tray/bridge"
@@ -35,9 +37,6 @@ var version = "0.0.0-dev"
 // appID names the app to the desktop: data and config directories, the keyring, the
 // single-instance socket and the WM class.
 const appID = "embeddable-tray"
-
-// bindingName is the Go function the host script calls; the script hides it from the page.
-const bindingName = "embeddableTrayHost"
 
 func init() {
 	// GTK (and so the webview and its loop) must stay on the main thread.
@@ -215,10 +214,8 @@ func serve(cfg config.Config, f flags, primary *instance.Primary, log *slog.Logg
 
 	router := bridge.NewRouter()
 	a.Routes(router)
-	secret := bridge.NewSecret()
 	conn := bridge.NewConn(bridge.Config{
-		Secret: secret,
-		Send:   mainWin.Eval,
+		Send:   mainWin.EvalHost,
 		Origin: cfg.WidgetOrigin(),
 		Router: router,
 		Events: a,
@@ -227,11 +224,22 @@ func serve(cfg config.Config, f flags, primary *instance.Primary, log *slog.Logg
 	a.Attach(conn)
 	go conn.Run(ctx)
 
-	// Bind first: the host script takes the bound function away from the page.
-	if err := mainWin.Bind(bindingName, conn.Receive); err != nil {
-		return fmt.Errorf("cannot bind the host bridge: %w", err)
-	}
-	mainWin.Init(bridge.HostScript(cfg.WidgetOrigin(), secret, bindingName))
+	// The bridge: the host script in the app's isolated world, every committed page a new
+	// generation, and the window kept on the widget's origin (issue 9).
+	mainWin.SetNavigationPolicy(webview.NavigationPolicy{
+		Page: cfg.AllowsPage,
+		Frame: func(uri string) bool {
+			if cfg.AllowsFrame(uri) {
+				return true
+			}
+			log.Warn("refused a page or frame of an origin that is neither the widget's nor in widget.frameOrigins", "origin", originOf(uri))
+			return false
+		},
+		Elsewhere: func(uri string) { openElsewhere(uri, log) },
+	})
+	mainWin.OnLoadCommitted(conn.PageCommitted)
+	mainWin.OnHostMessage(func(pageURI, msg string) { _ = conn.Receive(pageURI, msg) })
+	mainWin.AddHostScript(bridge.HostScript(cfg.WidgetOrigin(), 0))
 	mainWin.OnLoadFailed(a.LoadFailed)
 	mainWin.OnVisibilityChange(a.WindowVisibility)
 
@@ -258,6 +266,23 @@ func serve(cfg config.Config, f flags, primary *instance.Primary, log *slog.Logg
 		endTray()
 	}
 	return nil
+}
+
+// openElsewhere opens a page the main window may not show in the system browser.
+func openElsewhere(uri string, log *slog.Logger) {
+	log.Info("the main window stays on the widget's origin: opening the page in the system browser", "origin", originOf(uri))
+	if err := signin.OpenBrowser(uri); err != nil {
+		log.Warn("cannot open a page in the system browser", "err", err)
+	}
+}
+
+// originOf is uri without path and query, for the log.
+func originOf(uri string) string {
+	u, err := url.Parse(uri)
+	if err != nil {
+		return "(unparsable URL)"
+	}
+	return u.Scheme + "://" + u.Host
 }
 
 // startTray shows the tray icon; it returns nil when there is no session bus to show it on.

@@ -64,6 +64,7 @@ func newNative(w *Window) native {
 	win := C.et_window_new(title, C.int(w.opts.Width), C.int(w.opts.Height), resizable)
 	g := &gtkWindow{win: win, wv: wv.NewWindow(w.opts.Debug, unsafe.Pointer(win)), handle: cgo.NewHandle(w)}
 	C.et_configure_view(win)
+	C.et_drop_bindings(win)
 	C.et_connect(win, C.uintptr_t(g.handle))
 	return g
 }
@@ -94,7 +95,6 @@ func (g *gtkWindow) listenHost() {
 		return
 	}
 	g.listening = true
-	C.et_drop_bindings(g.win)
 	C.et_listen_host(g.win, C.uintptr_t(g.handle))
 }
 
@@ -148,8 +148,8 @@ func etHostDropped(h C.uintptr_t, isString C.int, size C.size_t) {
 }
 
 //export etAllowLoad
-func etAllowLoad(h C.uintptr_t, uri *C.char, mainFrame C.gboolean) C.gboolean {
-	if windowOf(h).allowLoad(C.GoString(uri), mainFrame != 0) {
+func etAllowLoad(h C.uintptr_t, uri *C.char, stage, gesture C.int) C.gboolean {
+	if windowOf(h).allowLoad(C.GoString(uri), loadStage(stage), gesture != 0) {
 		return C.TRUE
 	}
 	return C.FALSE

@@ -51,6 +51,9 @@ type Config struct {
 type Widget struct {
 	URL    string            `json:"url"`
 	Params map[string]string `json:"params,omitempty"`
+	// FrameOrigins are the origins whose frames the widget's page may load (see frames.go);
+	// nil means DefaultFrameOrigins. The widget's own origin is always allowed.
+	FrameOrigins []string `json:"frameOrigins,omitempty"`
 	// StartTimeout: a widget page that has not announced itself this long after it was loaded
 	// counts as not loaded (default 1m).
 	StartTimeout Duration `json:"startTimeout,omitempty"`
@@ -253,6 +256,9 @@ func position(data []byte, offset int64) (line, col int) {
 // Validate checks what JSON decoding cannot.
 func (c Config) Validate() error {
 	if _, err := parseHTTPURL("widget.url", c.Widget.URL); err != nil {
+		return err
+	}
+	if err := validFrameOrigins(c.Widget.FrameOrigins); err != nil {
 		return err
 	}
 	if c.Widget.Params["redirectUri"] != "" {
