@@ -67,8 +67,8 @@ test-genericnav:
 #  - AF_UNIX sockets, which Wine 8 lacks (WSAEAFNOSUPPORT): instance's
 #    TestSimultaneousLaunchesMakeOnePrimary (its lock test, TestLaunchLockIsExclusive, runs);
 #  - node, a Linux program here: webview's TestWebView2HostScript,
-#    TestWebView2PageScriptRunsInTheTopFrameOnly and TestWebView2PageReport (they run on Linux,
-#    in test-go);
+#    TestWebView2PageScriptRunsInTheTopFrameOnly, TestWebView2PageReport and
+#    TestWebView2RunsTheAppsHostScript (they run on Linux, in test-go);
 #  - WebView2 itself: Wine has no runtime, so webview's TestWebView2RuntimeOrAttach checks the
 #    missing-runtime path here and attaches to a real WebView2 view only on the Windows runner.
 WINE_TESTS := \
@@ -76,7 +76,7 @@ WINE_TESTS := \
 	./app/autostart:0:^(TestWriteFileAtomic|TestCheckExe)$$ \
 	./app/instance:0:^TestSimultaneousLaunchesMakeOnePrimary$$ \
 	./app/notify:0: \
-	./webview:1:^(TestWebView2HostScript|TestWebView2PageScriptRunsInTheTopFrameOnly|TestWebView2PageReport)$$
+	./webview:1:^(TestWebView2HostScript|TestWebView2PageScriptRunsInTheTopFrameOnly|TestWebView2PageReport|TestWebView2RunsTheAppsHostScript)$$
 test-windows:
 	packaging/windows/wine-test.sh $(foreach t,$(WINE_TESTS),'$(t)')
 

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/embeddable-tray/embeddable-tray/bridge"
 	"github.com/embeddable-tray/embeddable-tray/internal/realpart"
 	"github.com/embeddable-tray/embeddable-tray/webview/navreport"
 )
@@ -62,6 +63,28 @@ func TestWebView2PageScriptRunsInTheTopFrameOnly(t *testing.T) {
 	assert.True(t, ran)
 	ran, _, _ = runWebView2Script(t, webView2Script(page, false), "frame")
 	assert.False(t, ran)
+}
+
+// The app's own host script (bridge.HostScript), adapted to WebView2, announces the page load
+// and forwards the widget's message through chrome.webview, at the widget's origin only.
+func TestWebView2RunsTheAppsHostScript(t *testing.T) {
+	node, err := exec.LookPath("node")
+	if err != nil {
+		realpart.Missing(t, "node is needed to run the WebView2 script test (apt-get install nodejs)")
+	}
+	const widget = "https://widget.example"
+	script := webView2Script(bridge.HostScript(widget, 0), true)
+	run := func(origin string) []string {
+		var stdout, stderr bytes.Buffer
+		cmd := exec.Command(node, filepath.Join("testdata", "webview2_host_harness.js"), script, origin)
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		require.NoError(t, cmd.Run(), "node: %s", stderr.String())
+		var kinds []string
+		require.NoError(t, json.Unmarshal(stdout.Bytes(), &kinds), "node said: %s", stdout.String())
+		return kinds
+	}
+	assert.Equal(t, []string{"load", "message"}, run(widget))
+	assert.Empty(t, run("https://evil.example"), "another origin's page gets no host channel")
 }
 
 // navreport's page script, adapted, posts its report from the top frame only.
