@@ -154,8 +154,10 @@ static HRESULT et2_navigation(et2_handler *h, IUnknown *raw, int frame) {
   }
   ICoreWebView2NavigationStartingEventArgs *args = (ICoreWebView2NavigationStartingEventArgs *)raw;
   LPWSTR uri = NULL;
+  BOOL user = FALSE;
+  ICoreWebView2NavigationStartingEventArgs_get_IsUserInitiated(args, &user);
   if (SUCCEEDED(ICoreWebView2NavigationStartingEventArgs_get_Uri(args, &uri)) && uri) {
-    if (!etw2Navigation(e->handle, (uint16_t *)uri, et2_len(uri), frame)) {
+    if (!etw2Navigation(e->handle, (uint16_t *)uri, et2_len(uri), frame, user ? 1 : 0)) {
       ICoreWebView2NavigationStartingEventArgs_put_Cancel(args, TRUE);
     }
   }
@@ -222,7 +224,8 @@ static HRESULT STDMETHODCALLTYPE et2_on_navigation_completed(et2_handler *h, ICo
 }
 
 // window.open and target=_blank: WebView2 would open a browser window of its own, outside
-// the app's windows and policies. It opens nothing, as on Linux; Go hears of the URI.
+// the app's windows and policies. It opens nothing, as on Linux; Go hears of the URI (the
+// navigation policy opens one the user asked for elsewhere).
 static HRESULT STDMETHODCALLTYPE et2_on_new_window(et2_handler *h, ICoreWebView2 *sender, IUnknown *raw) {
   (void)sender;
   et2 *e = h->owner;
@@ -232,8 +235,10 @@ static HRESULT STDMETHODCALLTYPE et2_on_new_window(et2_handler *h, ICoreWebView2
     return S_OK;
   }
   LPWSTR uri = NULL;
+  BOOL user = FALSE;
+  ICoreWebView2NewWindowRequestedEventArgs_get_IsUserInitiated(args, &user);
   ICoreWebView2NewWindowRequestedEventArgs_get_Uri(args, &uri);
-  etw2NewWindow(e->handle, (uint16_t *)uri, et2_len(uri));
+  etw2NewWindow(e->handle, (uint16_t *)uri, et2_len(uri), user ? 1 : 0);
   CoTaskMemFree(uri);
   return S_OK;
 }

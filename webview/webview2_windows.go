@@ -171,10 +171,10 @@ func etw2Permission(h C.uintptr_t, uri *C.uint16_t, n C.int, kind C.int) C.int {
 }
 
 //export etw2Navigation
-func etw2Navigation(h C.uintptr_t, uri *C.uint16_t, n C.int, frame C.int) C.int {
+func etw2Navigation(h C.uintptr_t, uri *C.uint16_t, n C.int, frame, user C.int) C.int {
 	w := webview2Window(h)
 	u := utf16Arg(uri, n)
-	if w == nil || appOwnPage(u, frame == 0) || w.allowLoad(u, frame == 0) {
+	if w == nil || appOwnPage(u, frame == 0) || w.webView2Allows(u, frame != 0, user != 0) {
 		return 1
 	}
 	return 0
@@ -203,9 +203,11 @@ func etw2LoadFailed(h C.uintptr_t, uri *C.uint16_t, n C.int, status C.int) {
 }
 
 //export etw2NewWindow
-func etw2NewWindow(h C.uintptr_t, uri *C.uint16_t, n C.int) {
+func etw2NewWindow(h C.uintptr_t, uri *C.uint16_t, n C.int, user C.int) {
 	if w := webview2Window(h); w != nil {
+		u := utf16Arg(uri, n)
 		slog.Default().Info("webview: the page asked for a new window; none is opened",
-			"window", w.opts.Title, "url", redactedURI(utf16Arg(uri, n)))
+			"window", w.opts.Title, "url", redactedURI(u))
+		w.allowLoad(u, stageNewWindow, user != 0) // the user's goes Elsewhere
 	}
 }

@@ -51,6 +51,27 @@ func fromCommittedOrigin(source, committed string) bool {
 	return o != "" && o == originOf(committed)
 }
 
+// webView2Allows applies the navigation policy at the one point WebView2 asks, a navigation's
+// start (it asks again for each redirect, with the new URI): a frame by the policy's Frame; a
+// page by its Page, where a refused page the user asked for opens Elsewhere. There is no
+// response stage as on WebKit, so a page a frame's origin would allow is not let in on the
+// way to one. UI thread.
+func (w *Window) webView2Allows(uri string, frame, user bool) bool {
+	if frame {
+		return w.allowLoad(uri, stageFrameResponse, user)
+	}
+	w.mu.Lock()
+	p := w.policy
+	w.mu.Unlock()
+	if p.Page == nil || p.Page(uri) {
+		return true
+	}
+	if user && p.Elsewhere != nil {
+		go p.Elsewhere(uri)
+	}
+	return false
+}
+
 // appOwnPage says whether a top-level navigation WebView2 announces is the app's own SetHTML:
 // webview_go's SetHtml is WebView2's NavigateToString, which starts a navigation to a data:
 // URI. Only the app can start one: Chromium refuses a page's own top-level navigation to

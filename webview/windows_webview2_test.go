@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -159,6 +160,40 @@ func TestFromCommittedOrigin(t *testing.T) {
 	}
 	assert.False(t, fromCommittedOrigin("about:blank", "about:blank"), "no origin, no channel")
 	assert.False(t, fromCommittedOrigin("https://apps.ringcentral.com/", ""), "nothing committed yet")
+}
+
+func TestWebView2Allows(t *testing.T) {
+	elsewhere := make(chan string, 8)
+	w := &Window{}
+	w.SetNavigationPolicy(NavigationPolicy{
+		Page:      func(u string) bool { return strings.HasPrefix(u, "https://widget.example/") },
+		Frame:     func(u string) bool { return strings.HasPrefix(u, "https://frames.example/") },
+		Elsewhere: func(u string) { elsewhere <- u },
+	})
+	tests := []struct {
+		name          string
+		uri           string
+		frame, user   bool
+		want          bool
+		wantElsewhere bool
+	}{
+		{"the widget's page", "https://widget.example/app.html", false, false, true, false},
+		{"a frame of an allowed origin", "https://frames.example/x", true, false, true, false},
+		{"a frame of another origin", "https://evil.example/x", true, true, false, false},
+		{"a page only a frame may show", "https://frames.example/x", false, false, false, false},
+		{"a link the user clicked", "https://docs.example/", false, true, false, true},
+		{"a script sending the window away", "https://evil.example/", false, false, false, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			assert.Equal(t, tt.want, w.webView2Allows(tt.uri, tt.frame, tt.user))
+			if tt.wantElsewhere {
+				assert.Equal(t, tt.uri, <-elsewhere)
+			}
+		})
+	}
+	assert.Empty(t, elsewhere, "nothing else opened elsewhere")
+	assert.True(t, (&Window{}).webView2Allows("https://any.example/", false, false), "no policy: everything")
 }
 
 func TestAppOwnPage(t *testing.T) {
