@@ -240,6 +240,8 @@ func serve(cfg config.Config, f flags, primary *instance.Primary, log *slog.Logg
 	mainWin.OnLoadCommitted(conn.PageCommitted)
 	mainWin.OnHostMessage(func(pageURI, msg string) { _ = conn.Receive(pageURI, msg) })
 	mainWin.AddHostScript(bridge.HostScript(cfg.WidgetOrigin(), 0))
+	mainWin.AllowMediaFor(cfg.WidgetOrigin()) // microphone, notifications, ringtones: the widget only
+	mainWin.OnAppLink(a.OpenCallLink)         // rcapp:// call links: nothing on Linux opens them
 	mainWin.OnLoadFailed(a.LoadFailed)
 	mainWin.OnVisibilityChange(a.WindowVisibility)
 
@@ -309,6 +311,8 @@ func trayState(cfg config.Config, s app.Snapshot) tray.State {
 		Problem:               s.Problem,
 		StartAtLogin:          s.StartAtLogin,
 		StartAtLoginSupported: autostart.Supported(),
+		Call:                  s.Call,
+		CallingNote:           s.CallingNote,
 	}
 	if !s.Remembered {
 		st.KeyringWarning = "Sign-in will not be remembered: no keyring is available"

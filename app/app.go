@@ -99,6 +99,8 @@ type App struct {
 	refreshMu sync.Mutex // one refresh at a time
 
 	dialer    dialer
+	calls     calls
+	fallback  fallback
 	rcLogin   rcLogin
 	offline   offline
 	quitOnce  sync.Once

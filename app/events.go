@@ -18,14 +18,19 @@ func (a *App) Notify(m bridge.Inbound) {
 	switch m := m.(type) {
 	case bridge.PageLoad:
 		a.dialer.reset()
+		a.callEvent(m)
+		a.fallbackPage()
 	case bridge.LoginStatus:
 		a.loginStatus(m.LoggedIn)
+		a.fallbackLogin(m.LoggedIn)
+	case bridge.CallingSettingsNotify:
+		a.callingSettings(m)
 	case bridge.DialerStatus:
 		a.deliver(a.dialer.setReady(m.Ready))
 	case bridge.LoginPopup:
 		a.openRingCentralLogin(m.OAuthURI)
-	case bridge.CallRing:
-		a.notifyHidden("Incoming call", caller(m.Call))
+	case bridge.CallRing, bridge.CallStart, bridge.CallEnd, bridge.ActiveCall:
+		a.callEvent(m)
 	case bridge.InboundMessage:
 		a.notifyHidden("New message", caller(m.Message))
 	}
@@ -105,6 +110,9 @@ func firstNonEmpty(s ...string) string {
 // place calls (PROTOCOL.md: rc-dialer-status-notify). The user is told why a number waits
 // or why its call cannot start.
 func (a *App) Dial(number string) {
+	if a.dialElsewhere(number) {
+		return
+	}
 	a.ShowWindow()
 	now, loggedOut := a.dialer.dial(number)
 	switch {

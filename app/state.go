@@ -38,6 +38,11 @@ type Snapshot struct {
 	// Remembered is false when no keyring is available: the sign-in lasts this session only.
 	Remembered   bool
 	StartAtLogin bool
+	// Call is the tray's line for the widget's calls ("On a call: Ann (+1555...)"); "" none.
+	Call string
+	// CallingNote says how calls go when the window cannot call ("Calls ring +1555... first
+	// (RingOut)"); "" while the window calls itself.
+	CallingNote string
 }
 
 // Authorized is what the widget is told: only a finished sign-in counts.

@@ -314,7 +314,7 @@ func TestReceiveIgnoresUnknownTypes(t *testing.T) {
 	h := newHarness(t)
 	h.load()
 	queued := len(h.conn.queue)
-	err := h.conn.Receive(testHref, h.envelope("message", `{"type":"rc-call-end-notify","call":{}}`))
+	err := h.conn.Receive(testHref, h.envelope("message", `{"type":"rc-adapter-syncPresence","dndStatus":null}`))
 	assert.NoError(t, err)
 	assert.Len(t, h.conn.queue, queued)
 }

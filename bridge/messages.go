@@ -19,6 +19,8 @@ const (
 	TypeNewCall             = "rc-adapter-new-call"
 	TypeSyncContacts        = "rc-adapter-sync-third-party-contacts"
 	TypeNavigateTo          = "rc-adapter-navigate-to"
+	TypeControlCall         = "rc-adapter-control-call"
+	TypeCallingSettings     = "rc-calling-settings-update"
 
 	// Widget -> host.
 	TypeRequest        = "rc-post-message-request"
@@ -29,6 +31,12 @@ const (
 	TypeCallRing       = "rc-call-ring-notify"
 	TypeInboundMessage = "rc-inbound-message-notify"
 	TypeRouteChanged   = "rc-route-changed-notify"
+
+	// The web phone's calls and the calling settings (src/modules/Adapter/index.js).
+	TypeCallStart             = "rc-call-start-notify"
+	TypeCallEnd               = "rc-call-end-notify"
+	TypeActiveCall            = "rc-active-call-notify"
+	TypeCallingSettingsNotify = "rc-calling-settings-notify"
 
 	// TypePageLoad is not a widget message: Conn reports a new widget page with it.
 	TypePageLoad = "embeddable-tray-page-load"
@@ -41,6 +49,7 @@ func OutboundTypes() []string {
 	return []string{
 		TypeRegisterService, TypeResponse, TypeUpdateAuthorization, TypeAuthorizationCode,
 		TypeNewCall, TypeSyncContacts, TypeNavigateTo,
+		TypeControlCall, TypeCallingSettings,
 	}
 }
 
@@ -210,3 +219,61 @@ func (CallRing) inbound()       {}
 func (InboundMessage) inbound() {}
 func (RouteChanged) inbound()   {}
 func (PageLoad) inbound()       {}
+
+// ControlCall acts on a web phone call (rc-adapter-control-call): CallAction "answer" or
+// "reject" a ringing call, "hangup", "hold", ... CallID is the web phone session's id (the
+// call object's "id"); empty means the ringing call for answer and reject, the active one
+// otherwise (the widget's _controlCall).
+type ControlCall struct {
+	CallAction string `json:"callAction"`
+	CallID     string `json:"callId,omitempty"`
+}
+
+// CallingSettings sets how the widget places calls (rc-calling-settings-update): CallWith is
+// "browser", "jupiter" (the RingCentral App), "softphone" or "ringout"; RingOut calls
+// MyLocation first, and RingoutPrompt asks the user to press 1 before connecting. The widget
+// answers with rc-calling-settings-notify.
+type CallingSettings struct {
+	CallWith      string `json:"callWith"`
+	MyLocation    string `json:"myLocation,omitempty"`
+	RingoutPrompt bool   `json:"ringoutPrompt"`
+}
+
+func (ControlCall) MessageType() string     { return TypeControlCall }
+func (CallingSettings) MessageType() string { return TypeCallingSettings }
+func (ControlCall) outbound()               {}
+func (CallingSettings) outbound()           {}
+
+// CallStart is a web phone call answered or connected (rc-call-start-notify).
+type CallStart struct {
+	Call json.RawMessage `json:"call"`
+}
+
+// CallEnd is a web phone call that ended (rc-call-end-notify).
+type CallEnd struct {
+	Call json.RawMessage `json:"call"`
+}
+
+// ActiveCall is a change of one of the account's active calls, on any device and in any
+// calling mode (rc-active-call-notify): call.telephonyStatus is "Ringing", "CallConnected",
+// "OnHold" or "NoCall" (ended).
+type ActiveCall struct {
+	Call json.RawMessage `json:"call"`
+}
+
+// CallingSettingsNotify is the widget's calling settings (rc-calling-settings-notify):
+// CallWith without the "callingOptions-" prefix; MyLocation only with showMyLocationNumbers.
+type CallingSettingsNotify struct {
+	CallWith    string `json:"callWith"`
+	CallingMode string `json:"callingMode"`
+	MyLocation  string `json:"myLocation"`
+}
+
+func (CallStart) MessageType() string             { return TypeCallStart }
+func (CallEnd) MessageType() string               { return TypeCallEnd }
+func (ActiveCall) MessageType() string            { return TypeActiveCall }
+func (CallingSettingsNotify) MessageType() string { return TypeCallingSettingsNotify }
+func (CallStart) inbound()                        {}
+func (CallEnd) inbound()                          {}
+func (ActiveCall) inbound()                       {}
+func (CallingSettingsNotify) inbound()            {}

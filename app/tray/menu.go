@@ -26,6 +26,12 @@ type State struct {
 	// KeyringWarning says that the sign-in will not be remembered, e.g.
 	// "Sign-in will not be remembered (no keyring)"; "" if all is well.
 	KeyringWarning string
+
+	// Call is the widget's call in progress, e.g. "On a call: Ann (+15551230001)"; "" none.
+	Call string
+	// CallingNote says how calls go when the window cannot call, e.g. "Calls ring +1555...
+	// first (RingOut)"; "" while it calls itself.
+	CallingNote string
 }
 
 // action is what clicking a menu entry does; actNone marks an information line.
@@ -111,11 +117,17 @@ func windowLabel(visible bool) string {
 // warning, one per line, so hovering the icon tells the whole story.
 func tooltip(s State, name string) string {
 	lines := []string{statusLine(s, name)}
+	if c := oneLine(s.Call); c != "" {
+		lines = append([]string{c}, lines...)
+	}
 	if p := oneLine(s.Problem); p != "" {
 		lines = append(lines, p)
 	}
 	if w := oneLine(s.KeyringWarning); w != "" {
 		lines = append(lines, w)
+	}
+	if c := oneLine(s.CallingNote); c != "" {
+		lines = append(lines, c)
 	}
 	return strings.Join(lines, "\n")
 }
@@ -139,13 +151,19 @@ func menuEntries(s State, fallbackName string) []entry {
 	name := serviceName(s, fallbackName)
 	es := []entry{
 		{kind: kindItem, label: windowLabel(s.WindowVisible), enabled: true, action: actToggleWindow},
-		{kind: kindItem, label: statusLine(s, name)},
 	}
+	if c := oneLine(s.Call); c != "" {
+		es = append(es, entry{kind: kindItem, label: shorten(c)})
+	}
+	es = append(es, entry{kind: kindItem, label: statusLine(s, name)})
 	if p := oneLine(s.Problem); p != "" {
 		es = append(es, entry{kind: kindItem, label: shorten(p)})
 	}
 	if w := oneLine(s.KeyringWarning); w != "" {
 		es = append(es, entry{kind: kindItem, label: shorten(w)})
+	}
+	if c := oneLine(s.CallingNote); c != "" {
+		es = append(es, entry{kind: kindItem, label: shorten(c)})
 	}
 	es = append(es, entry{kind: kindItem, label: signLabel(s, name), enabled: !busy(s.Phase), action: actSignInOut})
 	if s.StartAtLoginSupported {

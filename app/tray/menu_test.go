@@ -69,6 +69,8 @@ func TestTooltip(t *testing.T) {
 		{"with keyring warning", State{Phase: app.SignedIn, Account: "a@b.c", KeyringWarning: "Sign-in will not be remembered (no keyring)"},
 			"Signed in to Acme CRM as a@b.c\nSign-in will not be remembered (no keyring)"},
 		{"both", State{Phase: app.SignedOut, Problem: "p", KeyringWarning: "k"}, "Not signed in to Acme CRM\np\nk"},
+		{"a call first", State{Phase: app.SignedOut, Call: "On a call: Ann (+15551230001)"},
+			"On a call: Ann (+15551230001)\nNot signed in to Acme CRM"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -167,6 +169,30 @@ func TestMenuEntries(t *testing.T) {
 				{"Not signed in to Acme CRM", false, false, actNone},
 				{"Sign-in failed: access_denied", false, false, actNone},
 				{"Sign-in will not be remembered (no keyring)", false, false, actNone},
+				{"Sign in to Acme CRM…", true, false, actSignInOut},
+				{label: "---"},
+				{"Quit", true, false, actQuit},
+			},
+		},
+		{
+			name: "how calls go when the window cannot call",
+			s:    State{DisplayName: "Acme CRM", Phase: app.SignedIn, CallingNote: "Calls ring +15551230000 first (RingOut)"},
+			want: []line{
+				{"Show window", true, false, actToggleWindow},
+				{"Signed in to Acme CRM", false, false, actNone},
+				{"Calls ring +15551230000 first (RingOut)", false, false, actNone},
+				{"Sign out of Acme CRM", true, false, actSignInOut},
+				{label: "---"},
+				{"Quit", true, false, actQuit},
+			},
+		},
+		{
+			name: "a call in progress is the line under the window item",
+			s:    State{DisplayName: "Acme CRM", Phase: app.SignedOut, Call: "Incoming call: Ann\n(+15551230001)"},
+			want: []line{
+				{"Show window", true, false, actToggleWindow},
+				{"Incoming call: Ann (+15551230001)", false, false, actNone},
+				{"Not signed in to Acme CRM", false, false, actNone},
 				{"Sign in to Acme CRM…", true, false, actSignInOut},
 				{label: "---"},
 				{"Quit", true, false, actQuit},
