@@ -113,12 +113,12 @@ func (n *win32Window) evalHost(js string) {
 func (n *win32Window) setMicrophoneOrigin(origin string) { n.micOrigin = origin }
 
 // permission answers a page's permission request; UI thread.
-func (w *Window) permission(uri string, kind permissionKind) permissionState {
+func (w *Window) permission(uri string, kind wv2PermissionKind) wv2PermissionState {
 	n, ok := w.nat.(*win32Window)
 	if !ok || w.gone {
-		return permissionDeny
+		return wv2Deny
 	}
-	return permissionFor(kind, uri, n.micOrigin)
+	return wv2PermissionFor(kind, uri, n.micOrigin)
 }
 
 // DataDir returns where WebView2 keeps the website data of the main window (localStorage,

@@ -165,9 +165,9 @@ func etw2HostDropped(h C.uintptr_t, isString C.int, size C.int) {
 func etw2Permission(h C.uintptr_t, uri *C.uint16_t, n C.int, kind C.int) C.int {
 	w := webview2Window(h)
 	if w == nil {
-		return C.int(permissionDefault)
+		return C.int(wv2Default)
 	}
-	return C.int(w.permission(utf16Arg(uri, n), permissionKind(kind)))
+	return C.int(w.permission(utf16Arg(uri, n), wv2PermissionKind(kind)))
 }
 
 //export etw2Navigation

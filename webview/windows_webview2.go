@@ -82,34 +82,34 @@ func appOwnPage(uri string, mainFrame bool) bool {
 
 // Permission kinds and states, as WebView2 numbers them (COREWEBVIEW2_PERMISSION_KIND and
 // _STATE in WebView2.h).
-type permissionKind int
+type wv2PermissionKind int
 
 const (
-	permissionMicrophone permissionKind = 1
-	permissionCamera     permissionKind = 2
+	wv2Microphone wv2PermissionKind = 1
+	wv2Camera     wv2PermissionKind = 2
 )
 
-type permissionState int
+type wv2PermissionState int
 
 const (
-	permissionDefault permissionState = 0 // WebView2 decides (it asks the user)
-	permissionAllow   permissionState = 1
-	permissionDeny    permissionState = 2
+	wv2Default wv2PermissionState = 0 // WebView2 decides (it asks the user)
+	wv2Allow   wv2PermissionState = 1
+	wv2Deny    wv2PermissionState = 2
 )
 
-// permissionFor answers a page's permission request: the microphone only for pages at
+// wv2PermissionFor answers a page's permission request: the microphone only for pages at
 // micOrigin (the widget's, for its calls), the camera never, anything else as WebView2 would.
-func permissionFor(kind permissionKind, uri, micOrigin string) permissionState {
+func wv2PermissionFor(kind wv2PermissionKind, uri, micOrigin string) wv2PermissionState {
 	switch kind {
-	case permissionMicrophone:
+	case wv2Microphone:
 		if micOrigin != "" && originOf(uri) == micOrigin {
-			return permissionAllow
+			return wv2Allow
 		}
-		return permissionDeny
-	case permissionCamera:
-		return permissionDeny
+		return wv2Deny
+	case wv2Camera:
+		return wv2Deny
 	}
-	return permissionDefault
+	return wv2Default
 }
 
 // originOf returns uri's origin as a browser writes it (scheme://host[:port], the port only

@@ -96,27 +96,27 @@ func TestWebView2PageReport(t *testing.T) {
 	assert.Empty(t, posted)
 }
 
-func TestPermissionFor(t *testing.T) {
+func TestWebView2PermissionFor(t *testing.T) {
 	const widget = "https://apps.ringcentral.com"
 	tests := []struct {
 		name     string
-		kind     permissionKind
+		kind     wv2PermissionKind
 		uri, mic string
-		want     permissionState
+		want     wv2PermissionState
 	}{
-		{"microphone for the widget", permissionMicrophone, "https://apps.ringcentral.com/integration/app.html", widget, permissionAllow},
-		{"microphone, default port written out", permissionMicrophone, "https://apps.ringcentral.com:443/x", widget, permissionAllow},
-		{"microphone for another origin", permissionMicrophone, "https://evil.example/x", widget, permissionDeny},
-		{"microphone for a look-alike host", permissionMicrophone, "https://apps.ringcentral.com.evil.example/", widget, permissionDeny},
-		{"microphone over http", permissionMicrophone, "http://apps.ringcentral.com/", widget, permissionDeny},
-		{"microphone when none is allowed", permissionMicrophone, "https://apps.ringcentral.com/", "", permissionDeny},
-		{"microphone for a data: page", permissionMicrophone, "data:text/html,x", widget, permissionDeny},
-		{"camera, even for the widget", permissionCamera, "https://apps.ringcentral.com/", widget, permissionDeny},
-		{"notifications: WebView2 decides", 4, "https://apps.ringcentral.com/", widget, permissionDefault},
+		{"microphone for the widget", wv2Microphone, "https://apps.ringcentral.com/integration/app.html", widget, wv2Allow},
+		{"microphone, default port written out", wv2Microphone, "https://apps.ringcentral.com:443/x", widget, wv2Allow},
+		{"microphone for another origin", wv2Microphone, "https://evil.example/x", widget, wv2Deny},
+		{"microphone for a look-alike host", wv2Microphone, "https://apps.ringcentral.com.evil.example/", widget, wv2Deny},
+		{"microphone over http", wv2Microphone, "http://apps.ringcentral.com/", widget, wv2Deny},
+		{"microphone when none is allowed", wv2Microphone, "https://apps.ringcentral.com/", "", wv2Deny},
+		{"microphone for a data: page", wv2Microphone, "data:text/html,x", widget, wv2Deny},
+		{"camera, even for the widget", wv2Camera, "https://apps.ringcentral.com/", widget, wv2Deny},
+		{"notifications: WebView2 decides", 4, "https://apps.ringcentral.com/", widget, wv2Default},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			assert.Equal(t, tt.want, permissionFor(tt.kind, tt.uri, tt.mic))
+			assert.Equal(t, tt.want, wv2PermissionFor(tt.kind, tt.uri, tt.mic))
 		})
 	}
 }

@@ -232,3 +232,10 @@ func (n *Notifier) Close() error {
 	n.onClick = nil
 	return nil
 }
+
+// Action is a button on a notification. A balloon has none: Windows shows no Action, and the
+// Notifier has no NotifyUrgent, so the app shows a call as a plain notification.
+type Action struct {
+	Key, Label string
+	Do         func()
+}
