@@ -17,7 +17,6 @@ import (
 	"syscall"
 
 	"fyne.io/systray"
-	"golang.org/x/oauth2"
 
 	"github.com/embeddable-tray/embeddable-tray/app"
 	"github.com/embeddable-tray/embeddable-tray/app/autostart"
@@ -174,12 +173,6 @@ func serve(cfg config.Config, f flags, primary *instance.Primary, log *slog.Logg
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 
-	svc, err := startService(ctx, &cfg, log)
-	if err != nil {
-		return err
-	}
-	defer svc.close()
-
 	// Hidden only where the tray can bring the window back.
 	hidden := f.hidden && tray.Available()
 	ui, err := webview.New(webview.Options{Title: "Embeddable Tray", Width: 300, Height: 560, Resizable: true, Debug: f.debug, Hidden: hidden})
@@ -188,29 +181,12 @@ func serve(cfg config.Config, f flags, primary *instance.Primary, log *slog.Logg
 	}
 	mainWin := ui.Main()
 
-	var autostartSwitch app.Autostart
-	if autostart.Supported() {
-		autostartSwitch = startAtLogin{}
+	b, err := build(ctx, cfg, desktop{UI: windowMaker{ui}, Main: mainWin, Log: log})
+	if err != nil {
+		return err
 	}
-	exe, _ := os.Executable()
-	var a *app.App
-	svc.withContacts(cfg, tokenFunc(func() (*oauth2.Token, error) { return a.Token() }), log)
-	a = app.New(app.Options{
-		Config:         cfg,
-		UI:             windowMaker{ui},
-		Main:           mainWin,
-		Auth:           svc.auth,
-		Store:          svc.store,
-		Remembered:     svc.remembered,
-		Contacts:       svc.contacts,
-		IsUnauthorized: svc.isUnauthorized,
-		Notifier:       newNotifier(log),
-		Autostart:      autostartSwitch,
-		Executable:     exe,
-		Logger:         log,
-	})
-	svc.app = a // the address book's password prompt opens its windows through the app
-	defer a.Close()
+	defer b.close()
+	a, cfg := b.app, b.cfg
 
 	router := bridge.NewRouter()
 	a.Routes(router)
@@ -261,7 +237,7 @@ func serve(cfg config.Config, f flags, primary *instance.Primary, log *slog.Logg
 
 	mainWin.AllowMicrophone(cfg.WidgetOrigin()) // for the widget's own calls where the engine asks (WebView2)
 	a.LoadWidget()
-	log.Info("started", "version", version, "widget", redact.URL(cfg.Widget.URL), "service", cfg.Service.Name, "demo", svc.demo,
+	log.Info("started", "version", version, "widget", redact.URL(cfg.Widget.URL), "service", cfg.Service.Name, "demo", b.svc.demo,
 		"navigation", webview.NavigationMechanism())
 	ui.Run()
 	if endTray != nil {
@@ -309,6 +285,7 @@ func trayState(cfg config.Config, s app.Snapshot) tray.State {
 		Phase:                 s.Phase,
 		Account:               s.Account,
 		Problem:               s.Problem,
+		ContactsProblem:       s.ContactsProblem,
 		StartAtLogin:          s.StartAtLogin,
 		StartAtLoginSupported: autostart.Supported(),
 		Call:                  s.Call,

@@ -239,22 +239,24 @@ func (a *App) callEvent(m bridge.Inbound) {
 		id, who := a.calls.ring(m.Call)
 		a.ringing(id, who)
 	case bridge.CallStart:
-		withdraw(a.calls.start(m.Call))
+		a.withdraw(a.calls.start(m.Call))
 	case bridge.CallEnd:
-		withdraw(a.calls.end(m.Call))
+		a.withdraw(a.calls.end(m.Call))
 	case bridge.ActiveCall:
 		a.calls.active(m.Call)
 	case bridge.PageLoad:
 		for _, w := range a.calls.reset() {
-			w()
+			a.withdraw(w)
 		}
 	}
 	a.setCallLine(a.calls.line())
 }
 
-func withdraw(f func()) {
+// withdraw takes a notification back, on the notifications' goroutine (a D-Bus call, in
+// order after the notification was shown).
+func (a *App) withdraw(f func()) {
 	if f != nil {
-		f()
+		a.notes.do(f)
 	}
 }
 
@@ -281,18 +283,20 @@ func (a *App) ringing(id, who string) {
 		a.tell("Incoming call", who)
 		return
 	}
-	w, err := u.NotifyUrgent("Incoming call", who, a.ShowWindow,
-		notify.Action{Key: "answer", Label: "Answer", Do: func() {
-			a.controlCall("answer", id)
-			a.ShowWindow() // the call's controls (mute, hang up) are in the window
-		}},
-		notify.Action{Key: "decline", Label: "Decline", Do: func() { a.controlCall("reject", id) }},
-	)
-	if err != nil {
-		a.log.Warn("cannot show a desktop notification", "err", err)
-		return
-	}
-	a.calls.setRingNote(id, w)
+	a.notes.do(func() { // off the bridge's loop: the notification daemon may take seconds
+		w, err := u.NotifyUrgent("Incoming call", who, a.ShowWindow,
+			notify.Action{Key: "answer", Label: "Answer", Do: func() {
+				a.controlCall("answer", id)
+				a.ShowWindow() // the call's controls (mute, hang up) are in the window
+			}},
+			notify.Action{Key: "decline", Label: "Decline", Do: func() { a.controlCall("reject", id) }},
+		)
+		if err != nil {
+			a.log.Warn("cannot show a desktop notification", "err", err)
+			return
+		}
+		a.calls.setRingNote(id, w)
+	})
 }
 
 // controlCall sends the widget one of its call commands for the web phone call id.
@@ -303,7 +307,7 @@ func (a *App) controlCall(action, id string) {
 	if w == nil {
 		return
 	}
-	if err := w.Send(bridge.ControlCall{CallAction: action, CallID: id}); err != nil {
+	if err := w.Post(bridge.ControlCall{CallAction: action, CallID: id}); err != nil {
 		a.log.Warn("cannot pass a call command to the widget", "action", action, "err", err)
 	}
 }

@@ -189,7 +189,7 @@ func (a *App) sendRingOut(loc string) {
 	if w == nil {
 		return
 	}
-	if err := w.Send(bridge.CallingSettings{CallWith: "ringout", MyLocation: loc, RingoutPrompt: true}); err != nil {
+	if err := w.Post(bridge.CallingSettings{CallWith: "ringout", MyLocation: loc, RingoutPrompt: true}); err != nil {
 		a.log.Warn("cannot switch the widget to RingOut", "err", err)
 	}
 }

@@ -63,7 +63,7 @@ func fallbackHarness(t *testing.T) (*harness, *fakeNotifier, *browserOpens) {
 	openBrowser = b.open
 	t.Cleanup(func() { openBrowser = old })
 	h := newHarness(t, nil)
-	notes := &fakeNotifier{}
+	notes := &fakeNotifier{drain: h.app.notes.drain}
 	h.app.opts.Notifier = notes
 	return h, notes, b
 }
@@ -215,7 +215,7 @@ func TestFallbackAsksMyLocationOnce(t *testing.T) {
 	assert.Error(t, err, "the page's listener is closed once answered")
 
 	next := newHarness(t, nil) // the next run
-	next.app.opts.Notifier = &fakeNotifier{}
+	next.app.opts.Notifier = &fakeNotifier{drain: next.app.notes.drain}
 	next.app.Notify(bridge.LoginStatus{LoggedIn: true})
 	next.app.CallingUnavailable("no sound server")
 	assert.Len(t, next.widget.callingSettings(), 1)

@@ -89,6 +89,7 @@ func (n *urgentNotifier) NotifyUrgent(title, body string, onClick func(), action
 }
 
 func (n *urgentNotifier) notes() ([]urgentNote, []string) {
+	n.drain() // notifications are shown on a goroutine of their own
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	return append([]urgentNote(nil), n.urgent...), append([]string(nil), n.withdrawn...)
@@ -113,7 +114,7 @@ func (w *fakeWidget) controls() []bridge.ControlCall {
 // widget's own ringing screen is enough.
 func TestRingWhileHiddenAnswersFromNotification(t *testing.T) {
 	h := newHarness(t, nil)
-	notes := &urgentNotifier{}
+	notes := &urgentNotifier{fakeNotifier: fakeNotifier{drain: h.app.notes.drain}}
 	h.app.opts.Notifier = notes
 
 	h.app.Notify(bridge.CallRing{Call: session("s-visible", "Inbound", "webphone-session-connecting")})

@@ -50,9 +50,7 @@ func (a *App) tell(title, body string) {
 	if a.opts.Notifier == nil {
 		return
 	}
-	if err := a.opts.Notifier.Notify(title, body, a.ShowWindow); err != nil {
-		a.log.Warn("cannot show a desktop notification", "err", err)
-	}
+	a.notes.show(a.opts.Notifier, title, body, a.ShowWindow) // never waits for the notification daemon
 }
 
 // caller names who calls or writes, from a call or message object of the widget. A ringing
@@ -155,7 +153,7 @@ func (a *App) sendNewCall(number string) {
 	if w == nil {
 		return
 	}
-	if err := w.Send(bridge.NewCall{PhoneNumber: number, ToCall: false}); err != nil {
+	if err := w.Post(bridge.NewCall{PhoneNumber: number, ToCall: false}); err != nil {
 		a.log.Warn("cannot pass the number to the dialer", "err", err)
 	}
 }

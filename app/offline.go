@@ -12,6 +12,7 @@ import (
 
 	"github.com/embeddable-tray/embeddable-tray/assets"
 	"github.com/embeddable-tray/embeddable-tray/internal/redact"
+	"github.com/embeddable-tray/embeddable-tray/internal/weborigin"
 	"github.com/embeddable-tray/embeddable-tray/webview/navreport"
 )
 
@@ -54,7 +55,7 @@ var offlineBackoff = []time.Duration{5 * time.Second, 10 * time.Second, 20 * tim
 
 // LoadFailed is called when the main window could not load a page.
 func (a *App) LoadFailed(uri string, err error) {
-	if !sameOrigin(uri, a.cfg.WidgetOrigin()) {
+	if u, err := url.Parse(uri); err != nil || weborigin.Of(u) != a.cfg.WidgetOrigin() {
 		return
 	}
 	a.log.Warn("the widget could not be loaded; retrying", "url", redact.URL(uri), "err", err)

@@ -70,11 +70,6 @@ func TestEncodeGolden(t *testing.T) {
 			want: `{"type":"rc-adapter-sync-third-party-contacts"}`,
 		},
 		{
-			name: "navigate",
-			msg:  NavigateTo{Path: "/dialer"},
-			want: `{"type":"rc-adapter-navigate-to","path":"/dialer"}`,
-		},
-		{
 			name: "answer a ringing call",
 			msg:  ControlCall{CallAction: "answer", CallID: "s-1"},
 			want: `{"type":"rc-adapter-control-call","callAction":"answer","callId":"s-1"}`,
@@ -112,7 +107,7 @@ func TestEncodeGolden(t *testing.T) {
 }
 
 func TestEncodeCoversEveryOutboundType(t *testing.T) {
-	msgs := []Outbound{RegisterService{}, Response{}, UpdateAuthorization{}, AuthorizationCode{}, NewCall{}, SyncContacts{}, NavigateTo{},
+	msgs := []Outbound{RegisterService{}, Response{}, UpdateAuthorization{}, AuthorizationCode{}, NewCall{}, SyncContacts{},
 		ControlCall{}, CallingSettings{}}
 	var types []string
 	for _, m := range msgs {

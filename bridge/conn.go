@@ -9,10 +9,11 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/embeddable-tray/embeddable-tray/internal/weborigin"
 )
 
 // Errors of Conn.Receive besides ErrMalformed, and of Conn.Send; test with errors.Is.
@@ -90,13 +91,16 @@ type Conn struct {
 	log    *slog.Logger
 	queue  chan item
 	rtc    chan item
-	wake   chan struct{} // size 1: an authorization update is waiting
 	commit chan struct{} // size 1: a page was committed (for Run)
 	rtcGen chan struct{} // size 1: a page was committed (for the RTC goroutine)
 	router *Router
 
-	authMu sync.Mutex
-	auth   *UpdateAuthorization // the latest update not yet handled by Run
+	// The one path to the widget: everything posted to it (the app's messages, its
+	// authorization updates, answers to requests) waits here, in order, for Run, the only
+	// goroutine that posts (the calling shim's port aside: PostRTC).
+	outMu   sync.Mutex
+	out     []outItem
+	outWake chan struct{} // size 1: out is not empty
 
 	started atomic.Bool
 	closed  atomic.Bool // read by Receive on the UI thread
@@ -122,6 +126,16 @@ type item struct {
 	href string
 	msg  Inbound
 	rtc  json.RawMessage
+}
+
+// outItem is one message waiting for Run to post it.
+type outItem struct {
+	msg  []byte               // from Encode
+	auth *UpdateAuthorization // an authorization update: held until the page registered
+	// gen, when not 0, is the page generation the message is for (an answer to one of
+	// its requests): it is dropped if that page is gone. 0 means the page Run is at.
+	gen  uint64
+	what string // for the log
 }
 
 // NewConn returns a Conn; start its Run goroutine. It panics without cfg.Send or
@@ -151,7 +165,7 @@ func NewConn(cfg Config) *Conn {
 		log:     log.With("component", "bridge"),
 		queue:   make(chan item, queueSize),
 		rtc:     make(chan item, queueSize),
-		wake:    make(chan struct{}, 1),
+		outWake: make(chan struct{}, 1),
 		commit:  make(chan struct{}, 1),
 		rtcGen:  make(chan struct{}, 1),
 		router:  router,
@@ -302,16 +316,10 @@ func (c *Conn) check(envelope string) (item, string, error) {
 // origin is href's origin as a browser writes location.origin: scheme://host[:port].
 func origin(href string) string {
 	u, err := url.Parse(href)
-	if err != nil || u.Scheme == "" || u.Host == "" {
+	if err != nil {
 		return ""
 	}
-	scheme, host := strings.ToLower(u.Scheme), strings.ToLower(u.Host)
-	if scheme == "https" {
-		host = strings.TrimSuffix(host, ":443")
-	} else if scheme == "http" {
-		host = strings.TrimSuffix(host, ":80")
-	}
-	return scheme + "://" + host
+	return weborigin.Of(u)
 }
 
 // Run handles what Receive queued and the authorization updates, until ctx ends; then
@@ -340,12 +348,12 @@ func (c *Conn) Run(ctx context.Context) {
 		rtc.Wait()
 	}()
 	for {
-		// Authorization updates first: one made before a message arrived is handled
+		// What was posted first: a state change made before a message arrived is handled
 		// before that message.
 		select {
-		case <-c.wake:
+		case <-c.outWake:
 			c.syncPage(ctx)
-			c.pushAuthorization()
+			c.flush()
 			continue
 		default:
 		}
@@ -354,9 +362,9 @@ func (c *Conn) Run(ctx context.Context) {
 			return
 		case <-c.commit:
 			c.syncPage(ctx)
-		case <-c.wake:
+		case <-c.outWake:
 			c.syncPage(ctx)
-			c.pushAuthorization()
+			c.flush()
 		case it := <-c.queue:
 			c.syncPage(ctx)
 			c.handle(it)
@@ -479,13 +487,17 @@ func (c *Conn) serve(ctx context.Context, gen uint64, req Request) {
 		b, _ = Encode(errorResponse(req.RequestID, "the host could not encode its answer"))
 	}
 	c.mu.Lock()
-	defer c.mu.Unlock()                                      // held while posting: a page change cannot slip in between
-	if ctx.Err() != nil || c.closed.Load() || c.gen != gen { // the page or the Conn is gone
+	current := ctx.Err() == nil && !c.closed.Load() && c.gen == gen
+	if current {
+		delete(c.pending, req.RequestID)
+	}
+	c.mu.Unlock()
+	if !current { // the page or the Conn is gone
 		c.log.Debug("dropped the answer to a request of a page that is gone", "path", req.Path)
 		return
 	}
-	delete(c.pending, req.RequestID)
-	if err := c.postLocked(gen, b); err != nil {
+	// Run posts it, in order with the rest, unless its page is gone by then.
+	if err := c.enqueue(outItem{msg: b, gen: gen, what: "answer to " + clip(req.Path)}); err != nil {
 		c.log.Debug("dropped the answer to a request", "path", req.Path, "err", err)
 		return
 	}
@@ -494,44 +506,81 @@ func (c *Conn) serve(ctx context.Context, gen uint64, req Request) {
 
 // UpdateAuthorization tells the widget the app's authorization state, if the service is
 // registered on the current page; otherwise the next registration carries it (Events.
-// Registration reads the current state). Safe from any goroutine; it never blocks. Only
-// the latest state is kept until Run handles it.
+// Registration reads the current state). Safe from any goroutine; it never blocks. It is
+// posted in order with everything else Post queued.
 func (c *Conn) UpdateAuthorization(authorized bool, account string) {
-	c.authMu.Lock()
-	c.auth = &UpdateAuthorization{Authorized: authorized, AuthorizedAccount: account}
-	c.authMu.Unlock()
-	select {
-	case c.wake <- struct{}{}:
-	default: // Run has a wake-up pending and will read the latest state
+	u := UpdateAuthorization{Authorized: authorized, AuthorizedAccount: account}
+	b, _ := Encode(u) // two plain fields: cannot fail
+	if err := c.enqueue(outItem{msg: b, auth: &u, what: u.MessageType()}); err != nil {
+		c.log.Warn("cannot queue the authorization state for the widget", "err", err)
 	}
 }
 
-func (c *Conn) pushAuthorization() {
-	c.authMu.Lock()
-	u := c.auth
-	c.auth = nil
-	c.authMu.Unlock()
-	if u == nil {
-		return
+// Post queues m for the widget page; Run posts it after everything queued before it, into
+// the widget page the window shows then. It returns ErrNoPage, queueing nothing, when the
+// window shows no widget page whose host script has started. Safe from any goroutine; it
+// never blocks. An UpdateAuthorization must go through the
+// UpdateAuthorization method (it waits for the registration).
+func (c *Conn) Post(m Outbound) error {
+	if _, isAuth := m.(UpdateAuthorization); isAuth {
+		return errors.New("bridge: post authorization updates with UpdateAuthorization")
 	}
-	if !c.registered {
-		c.log.Debug("authorization update held for the next registration", "authorized", u.Authorized)
-		return
+	b, err := Encode(m)
+	if err != nil {
+		return err
 	}
-	if err := c.postTo(c.runGen, *u); err != nil {
-		c.log.Error("cannot send the authorization state to the widget", "err", err)
+	if c.closed.Load() {
+		return ErrClosed
 	}
-}
-
-// Send encodes m and posts it to the widget page the window shows now. Safe from any
-// goroutine. It returns ErrNoPage, posting nothing, when the window shows no widget page
-// whose host script has started. An UpdateAuthorization sent this way skips the
-// registration check: use the UpdateAuthorization method instead.
-func (c *Conn) Send(m Outbound) error {
 	c.mu.Lock()
-	gen := c.gen
+	page := c.widget && c.secret != ""
 	c.mu.Unlock()
-	return c.postTo(gen, m)
+	if !page { // said at once; Run checks again when it posts
+		return ErrNoPage
+	}
+	return c.enqueue(outItem{msg: b, what: m.MessageType()})
+}
+
+func (c *Conn) enqueue(it outItem) error {
+	if c.closed.Load() {
+		return ErrClosed
+	}
+	c.outMu.Lock()
+	if len(c.out) >= queueSize {
+		c.outMu.Unlock()
+		return ErrBusy
+	}
+	c.out = append(c.out, it)
+	c.outMu.Unlock()
+	select {
+	case c.outWake <- struct{}{}:
+	default: // Run has a wake-up pending and takes everything queued
+	}
+	return nil
+}
+
+// flush posts what is queued, in order (Run only).
+func (c *Conn) flush() {
+	c.outMu.Lock()
+	out := c.out
+	c.out = nil
+	c.outMu.Unlock()
+	for _, it := range out {
+		gen := it.gen
+		if gen == 0 {
+			gen = c.runGen
+		}
+		if it.auth != nil && !c.registered {
+			c.log.Debug("authorization update held for the next registration", "authorized", it.auth.Authorized)
+			continue
+		}
+		c.mu.Lock()
+		err := c.postLocked(gen, it.msg)
+		c.mu.Unlock()
+		if err != nil {
+			c.log.Debug("dropped a message for a page that is gone", "what", it.what, "err", err)
+		}
+	}
 }
 
 // PostRTC sends data, one JSON object, to the calling shim's port of the widget page the

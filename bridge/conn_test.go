@@ -265,7 +265,7 @@ func TestNothingBeforeTheWidgetPage(t *testing.T) {
 	h := newHarness(t)
 	load := `{"kind":"load","href":"` + testHref + `","secret":"` + testSecret + `"}`
 	assert.ErrorIs(t, h.conn.Receive(testHref, load), ErrNotWidget, "no page committed yet")
-	assert.ErrorIs(t, h.conn.Send(NewCall{PhoneNumber: "+15551234567"}), ErrNoPage)
+	assert.ErrorIs(t, h.conn.Post(NewCall{PhoneNumber: "+15551234567"}), ErrNoPage)
 
 	h.run()
 	h.events.set(true, "user@example.com")
@@ -278,8 +278,8 @@ func TestNothingBeforeTheWidgetPage(t *testing.T) {
 	// The window goes to another origin: a new generation whose page gets nothing.
 	h.conn.PageCommitted("https://evil.example/steal.html")
 	posted := h.widget.count()
-	assert.ErrorIs(t, h.conn.Send(NewCall{PhoneNumber: "+15551234567"}), ErrNoPage)
-	assert.ErrorIs(t, h.conn.Send(AuthorizationCode{CallbackURI: "https://apps.ringcentral.com/redirect.html?code=c"}), ErrNoPage)
+	assert.ErrorIs(t, h.conn.Post(NewCall{PhoneNumber: "+15551234567"}), ErrNoPage)
+	assert.ErrorIs(t, h.conn.Post(AuthorizationCode{CallbackURI: "https://apps.ringcentral.com/redirect.html?code=c"}), ErrNoPage)
 	h.conn.UpdateAuthorization(false, "")
 	assert.ErrorIs(t, h.conn.PostRTC([]byte(`{"id":1}`)), ErrNoPage)
 	assert.ErrorIs(t, h.conn.Receive("https://evil.example/steal.html", `{"kind":"load","href":"https://evil.example/steal.html","secret":"`+testSecret+`"}`), ErrNotWidget)
@@ -288,7 +288,7 @@ func TestNothingBeforeTheWidgetPage(t *testing.T) {
 	// Back on the widget's origin, the old page's secret is worth nothing.
 	h.conn.PageCommitted(testHref)
 	assert.ErrorIs(t, h.conn.Receive(testHref, `{"kind":"message","data":{"type":"rc-login-status-notify","loggedIn":true},"secret":"`+old+`"}`), ErrForbidden)
-	assert.ErrorIs(t, h.conn.Send(NewCall{PhoneNumber: "+15551234567"}), ErrNoPage, "no post before the page's host script starts")
+	assert.ErrorIs(t, h.conn.Post(NewCall{PhoneNumber: "+15551234567"}), ErrNoPage, "no post before the page's host script starts")
 	assert.Equal(t, posted, h.widget.count(), "nothing was posted")
 }
 
@@ -570,17 +570,70 @@ func TestRunEndCancelsRequestsAndCloses(t *testing.T) {
 	assert.ErrorIs(t, h.conn.Receive(testHref, h.envelope("message", `{"type":"rc-dialer-status-notify","ready":true}`)), ErrClosed)
 }
 
-func TestSend(t *testing.T) {
-	h := newHarness(t)
+func TestPost(t *testing.T) {
+	h := newHarness(t).run()
 	h.load()
-	require.NoError(t, h.conn.Send(NewCall{PhoneNumber: "+15551234567"}))
-	require.NoError(t, h.conn.Send(AuthorizationCode{CallbackURI: "https://apps.ringcentral.com/redirect.html?code=c"}))
+	require.NoError(t, h.conn.Post(NewCall{PhoneNumber: "+15551234567"}))
+	require.NoError(t, h.conn.Post(AuthorizationCode{CallbackURI: "https://apps.ringcentral.com/redirect.html?code=c"}))
+	require.Eventually(t, func() bool { return len(h.widget.of(TypeAuthorizationCode)) == 1 }, 5*time.Second, time.Millisecond)
 	assert.Len(t, h.widget.of(TypeNewCall), 1)
 	assert.Equal(t, "https://apps.ringcentral.com/redirect.html?code=c", h.widget.of(TypeAuthorizationCode)[0]["callbackUri"])
-	assert.Error(t, h.conn.Send(nil))
+	assert.Error(t, h.conn.Post(nil))
+	assert.Error(t, h.conn.Post(UpdateAuthorization{Authorized: true}), "authorization updates have their own method")
+	h.widget.mu.Lock()
 	for _, s := range h.widget.secrets {
 		assert.Equal(t, h.secret, s, "posted with the page's secret")
 	}
+	h.widget.mu.Unlock()
+	h.stop()
+	assert.ErrorIs(t, h.conn.Post(SyncContacts{}), ErrClosed)
+}
+
+// blockingEvents holds Run inside Notify until released: whatever the app posts meanwhile
+// must still reach the widget in the order it was posted.
+type blockingEvents struct {
+	fakeEvents
+	entered chan struct{}
+	release chan struct{}
+}
+
+func (e *blockingEvents) Notify(m Inbound) {
+	if r, ok := m.(RouteChanged); ok && r.Path == "/block" {
+		close(e.entered)
+		<-e.release
+	}
+	e.fakeEvents.Notify(m)
+}
+
+// TestOnePathInOrder: after a sign-in the app pushes authorized:true and then asks the
+// widget to sync contacts; the widget must see them in that order (it once saw the sync
+// first in 13 of 16 sign-ins, when Send posted past Run's queue).
+func TestOnePathInOrder(t *testing.T) {
+	h := newHarness(t)
+	ev := &blockingEvents{entered: make(chan struct{}), release: make(chan struct{})}
+	h.events = &ev.fakeEvents
+	h.conn = NewConn(Config{Send: h.widget.send, Origin: testOrigin, Router: h.router, Events: ev})
+	h.run()
+	h.load()
+	h.send(`{"type":"rc-login-status-notify","loggedIn":true}`)
+	h.send(`{"type":"rc-route-changed-notify","path":"/block"}`)
+	<-ev.entered // Run is busy
+
+	ev.set(true, "ann@example.com")
+	h.conn.UpdateAuthorization(true, "ann@example.com")
+	require.NoError(t, h.conn.Post(SyncContacts{}))
+	close(ev.release)
+	require.Eventually(t, func() bool { return len(h.widget.of(TypeSyncContacts)) == 1 }, 5*time.Second, time.Millisecond)
+
+	var types []string
+	h.widget.mu.Lock()
+	for _, raw := range h.widget.posted {
+		var m struct{ Type string }
+		require.NoError(t, json.Unmarshal(raw, &m))
+		types = append(types, m.Type)
+	}
+	h.widget.mu.Unlock()
+	assert.Equal(t, []string{TypeRegisterService, TypeUpdateAuthorization, TypeSyncContacts}, types)
 }
 
 func TestNewConnNeedsSendAndOrigin(t *testing.T) {

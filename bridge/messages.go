@@ -18,7 +18,6 @@ const (
 	TypeAuthorizationCode   = "rc-adapter-authorization-code"
 	TypeNewCall             = "rc-adapter-new-call"
 	TypeSyncContacts        = "rc-adapter-sync-third-party-contacts"
-	TypeNavigateTo          = "rc-adapter-navigate-to"
 	TypeControlCall         = "rc-adapter-control-call"
 	TypeCallingSettings     = "rc-calling-settings-update"
 
@@ -48,7 +47,7 @@ const (
 func OutboundTypes() []string {
 	return []string{
 		TypeRegisterService, TypeResponse, TypeUpdateAuthorization, TypeAuthorizationCode,
-		TypeNewCall, TypeSyncContacts, TypeNavigateTo,
+		TypeNewCall, TypeSyncContacts,
 		TypeControlCall, TypeCallingSettings,
 	}
 }
@@ -68,8 +67,9 @@ type Inbound interface {
 }
 
 // Service is the third-party service registered with the widget. The ten fields of the
-// seed document are always written, even when empty or false: the widget caches
-// "authorized" in its localStorage, so an omitted false would leave a stale true there.
+// seed document are always written, even when empty or false: every registration states
+// the whole service. The widget keeps "authorized" in the page's memory only (not in
+// localStorage, PROTOCOL.md), so the host registers the true state on every page load.
 type Service struct {
 	Name              string `json:"name"`
 	DisplayName       string `json:"displayName"`
@@ -125,18 +125,12 @@ type NewCall struct {
 // SyncContacts asks the widget to fetch the third-party contacts again.
 type SyncContacts struct{}
 
-// NavigateTo moves the widget to one of its routes, e.g. "/dialer".
-type NavigateTo struct {
-	Path string `json:"path"`
-}
-
 func (RegisterService) MessageType() string     { return TypeRegisterService }
 func (Response) MessageType() string            { return TypeResponse }
 func (UpdateAuthorization) MessageType() string { return TypeUpdateAuthorization }
 func (AuthorizationCode) MessageType() string   { return TypeAuthorizationCode }
 func (NewCall) MessageType() string             { return TypeNewCall }
 func (SyncContacts) MessageType() string        { return TypeSyncContacts }
-func (NavigateTo) MessageType() string          { return TypeNavigateTo }
 
 func (RegisterService) outbound()     {}
 func (Response) outbound()            {}
@@ -144,7 +138,6 @@ func (UpdateAuthorization) outbound() {}
 func (AuthorizationCode) outbound()   {}
 func (NewCall) outbound()             {}
 func (SyncContacts) outbound()        {}
-func (NavigateTo) outbound()          {}
 
 // Request is a call from the widget to the host (rc-post-message-request). RequestID and
 // Path are always present (Decode rejects a request without them); Body is the raw JSON

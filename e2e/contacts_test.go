@@ -20,12 +20,12 @@ import (
 
 func TestContactsOnlyWhileSignedIn(t *testing.T) {
 	ctx, w, cfg := setup(t)
-	startOIDC(t, &cfg)
+	oidc := startOIDC(t, &cfg)
 	book := radicaletest.AddressBook(t, map[string]string{
 		"ann": radicaletest.Card("ann", "Ann Example", "TEL;TYPE=WORK:+1 201 555 0123", "ORG:Example Inc"),
 		"bob": radicaletest.Card("bob", "Bob Sample", "TEL;TYPE=WORK:+1 201 555 0124", "ORG:Sample LLC"),
 		"eve": radicaletest.Card("eve", "Eve Extension", "TEL;TYPE=WORK:101"),
-	})
+	}, radicaletest.UserinfoCheck(oidc.UserinfoEndpoint())) // the server checks the app's token
 	cfg.Service.Contacts = &config.Contacts{CardDAVURL: book, Region: "US"}
 	apptest.Launch(t, cfg)
 	registration(ctx, t, w, 0)
@@ -160,7 +160,7 @@ func TestContactsWithAppPassword(t *testing.T) {
 		done <- result{resp, err}
 	}()
 	prompt := secondWindow(ctx, t, a, filepath.Join(screenshotDir(t), "app-password-window.png"))
-	typeInto(ctx, t, prompt, "app-pass-123")
+	typeInto(ctx, t, prompt, radicaletest.Password) // Radicale itself checks it
 
 	r := <-done
 	require.NoError(t, r.err)
@@ -168,7 +168,7 @@ func TestContactsWithAppPassword(t *testing.T) {
 	keyringUser := cfg.Service.Name + "/carddav-password"
 	out, err := exec.CommandContext(ctx, "secret-tool", "lookup", "service", "embeddable-tray", "username", keyringUser).Output()
 	require.NoError(t, err, "the app password is in the keyring")
-	assert.Equal(t, "app-pass-123", strings.TrimSpace(string(out)))
+	assert.Equal(t, radicaletest.Password, strings.TrimSpace(string(out)))
 
 	seq = w.Seq()
 	require.NoError(t, w.ClickAuthorize(ctx)) // Unauthorize

@@ -39,11 +39,6 @@ func TestSecondLaunchForwards(t *testing.T) {
 			assert.Equal(t, tt.want, next(t, p))
 		})
 	}
-
-	t.Run("Forward", func(t *testing.T) {
-		require.NoError(t, Forward("embeddable-tray", []string{"x"}))
-		assert.Equal(t, []string{"x"}, next(t, p))
-	})
 }
 
 func TestSocketDirIsPrivate(t *testing.T) {
@@ -146,8 +141,6 @@ func TestOversizedArgumentsStillRaiseTheRunningCopy(t *testing.T) {
 	defer p.Close()
 
 	huge := []string{strings.Repeat("x", MaxMessage)}
-	require.ErrorIs(t, Forward("embeddable-tray", huge), ErrTooLarge)
-
 	_, err = acquire("embeddable-tray", huge)
 	require.ErrorIs(t, err, ErrAlreadyRunning, "a second launch still exits")
 	require.ErrorIs(t, err, ErrTooLarge, "and says why its arguments were dropped")
