@@ -71,7 +71,8 @@ test-genericnav:
 # on the Windows runner instead (.github/workflows/windows.yml runs every test natively):
 #  - t.TempDir's clean-up: Wine fails the delete Go's os.RemoveAll asks for
 #    (FileDispositionInformationEx), so a test using t.TempDir fails after it passed:
-#    autostart's TestWriteFileAtomic (it also checks unix modes) and TestCheckExe;
+#    autostart's TestWriteFileAtomic (it also checks unix modes) and TestCheckExe, main's
+#    TestRunBeforeTheDesktop;
 #  - AF_UNIX sockets, which Wine 8 lacks (WSAEAFNOSUPPORT): instance's
 #    TestSimultaneousLaunchesMakeOnePrimary (its lock test, TestLaunchLockIsExclusive, runs);
 #  - node, a Linux program here: webview's TestWebView2HostScript,
@@ -80,7 +81,7 @@ test-genericnav:
 #  - WebView2 itself: Wine has no runtime, so webview's TestWebView2RuntimeOrAttach checks the
 #    missing-runtime path here and attaches to a real WebView2 view only on the Windows runner.
 WINE_TESTS := \
-	.:1: \
+	.:1:^TestRunBeforeTheDesktop$$ \
 	./app/autostart:0:^(TestWriteFileAtomic|TestCheckExe)$$ \
 	./app/instance:0:^TestSimultaneousLaunchesMakeOnePrimary$$ \
 	./app/notify:0: \
