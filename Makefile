@@ -26,9 +26,10 @@ build:
 run: deps build
 	./$(BIN)
 
-## demo: the whole flow offline, the stand-in widget plus the built-in demo provider.
+## demo: the whole flow offline, the stand-in widget plus the built-in demo provider; with
+## WIDGET_DIR, a build of the real widget on the stand-in platform (e2e/rcplatform) instead.
 demo: deps build
-	go run ./e2e/cmd/demo-widget -app ./$(BIN)
+	$(if $(WIDGET_DIR),go run ./e2e/cmd/rcplatform -widget $(WIDGET_DIR),go run ./e2e/cmd/demo-widget) -app ./$(BIN)
 
 ## test: set up a fresh Debian/Ubuntu machine and run every test, under Xvfb and a private
 ## D-Bus session, then build and check the installers.

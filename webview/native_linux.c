@@ -1,6 +1,7 @@
 //go:build linux
 
 #include "native_linux.h"
+#include "tuning_linux.h"
 #include "_cgo_export.h"
 
 #include <webkit2/webkit2.h>
@@ -41,6 +42,7 @@ GtkWidget *et_window_new(const char *title, int width, int height, int resizable
   gtk_window_set_title(GTK_WINDOW(w), title);
   gtk_window_set_default_size(GTK_WINDOW(w), width, height);
   gtk_window_set_resizable(GTK_WINDOW(w), resizable);
+  et_tune_window(w); // tuning_linux.c
   return w;
 }
 

@@ -45,25 +45,41 @@ func (p *proc) output() string {
 // every run is a cold start (no WebKit cache, no localStorage), plus extra environment
 // variables. oauth nil means the built-in demo provider.
 func launchApp(bin, widgetURL string, oauth *config.OAuth, env []string, debug bool) (*proc, error) {
-	dirs, err := appenv.New("et-bench-")
-	if err != nil {
-		return nil, err
-	}
 	cfg := config.Default()
 	cfg.Widget.URL = widgetURL
+	cfg.Service.OAuth = oauth
+	return launchAppConfig(bin, cfg, nil, env, debug)
+}
+
+// launchAppConfig starts the app with cfg (its service gets a name of its own: the keyring is
+// shared) in dirs, or in fresh directories that stop removes when dirs is nil.
+func launchAppConfig(bin string, cfg config.Config, dirs *appenv.Dirs, env []string, debug bool) (*proc, error) {
+	owned := dirs == nil
+	if owned {
+		d, err := appenv.New("et-bench-")
+		if err != nil {
+			return nil, err
+		}
+		dirs = &d
+	}
 	cfg.Service.Name = fmt.Sprintf("Bench%d", time.Now().UnixNano()%1e9)
 	cfg.Service.DisplayName = "Bench CRM"
-	cfg.Service.OAuth = oauth
 	cfgPath, err := dirs.WriteConfig(cfg)
 	if err != nil {
-		os.RemoveAll(dirs.Root)
+		if owned {
+			os.RemoveAll(dirs.Root)
+		}
 		return nil, err
 	}
 	args := []string{"--config", cfgPath}
 	if debug {
 		args = append(args, "--debug")
 	}
-	return start("app", dirs.Root, append(dirs.Environ(), env...), bin, args...)
+	removed := ""
+	if owned {
+		removed = dirs.Root
+	}
+	return start("app", removed, append(dirs.Environ(), env...), dirs.Home, bin, args...)
 }
 
 // launchChromium starts Debian's Chromium as an app window on url, with the flags of
@@ -73,21 +89,27 @@ func launchChromium(bin, url string) (*proc, error) {
 	if err != nil {
 		return nil, err
 	}
-	return start("chromium", dir, os.Environ(), bin,
-		"--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--password-store=basic",
-		"--disable-background-networking", "--disable-component-update", "--disable-sync",
-		"--user-data-dir="+dir, "--app="+url)
+	return start("chromium", dir, os.Environ(), dir, bin, chromiumArgs(dir, url)...)
 }
 
-func start(name, dir string, env []string, bin string, args ...string) (*proc, error) {
+func chromiumArgs(profile, url string, extra ...string) []string {
+	return append([]string{"--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--password-store=basic",
+		"--disable-background-networking", "--disable-component-update", "--disable-sync",
+		"--user-data-dir=" + profile, "--app=" + url}, extra...)
+}
+
+// start runs bin in workDir; stop removes dir ("" keeps everything).
+func start(name, dir string, env []string, workDir, bin string, args ...string) (*proc, error) {
 	p := &proc{name: name, dir: dir, done: make(chan struct{})}
 	p.cmd = exec.Command(bin, args...)
 	p.cmd.Env = env
 	p.cmd.Stdout, p.cmd.Stderr = p, p
-	p.cmd.Dir = dir
+	p.cmd.Dir = workDir
 	p.started = time.Now()
 	if err := p.cmd.Start(); err != nil {
-		os.RemoveAll(dir)
+		if dir != "" {
+			os.RemoveAll(dir)
+		}
 		return nil, fmt.Errorf("start %s: %w", bin, err)
 	}
 	go func() { _ = p.cmd.Wait(); close(p.done) }()
@@ -108,7 +130,9 @@ func (p *proc) stop() {
 	for _, c := range tree[min(1, len(tree)):] {
 		_ = syscall.Kill(c.PID, syscall.SIGKILL)
 	}
-	os.RemoveAll(p.dir)
+	if p.dir != "" {
+		os.RemoveAll(p.dir)
+	}
 }
 
 // exited says whether the program has ended already.

@@ -38,6 +38,11 @@ type options struct {
 	idle               time.Duration
 	goBench            bool
 	experiments        bool
+
+	// the real widget (-widget)
+	widget                    string
+	hidden, cpuWindow, settle time.Duration
+	hiddenVariants            bool
 }
 
 func main() {
@@ -50,11 +55,29 @@ func main() {
 	flag.DurationVar(&o.idle, "idle", 5*time.Second, "how long the widget idles before memory is read")
 	flag.BoolVar(&o.goBench, "gobench", true, "run go test -bench for the bridge and contacts")
 	flag.BoolVar(&o.experiments, "experiments", false, "also measure the app with each start-up/WebKit variant (see README.md, Performance)")
+	flag.StringVar(&o.widget, "widget", "", "a build of the real widget (WIDGET_DIR): measure on it, served by e2e/rcplatform, instead of the stand-in page")
+	flag.DurationVar(&o.hidden, "hidden", 5*time.Minute, "real widget: how long the app stays hidden to the tray (Chromium idle) before memory is read")
+	flag.DurationVar(&o.cpuWindow, "cpu", 60*time.Second, "real widget: CPU time is read over the last this much of -hidden")
+	flag.DurationVar(&o.settle, "settle", 10*time.Second, "real widget: how long the first of a warm pair runs after logging in")
+	flag.BoolVar(&o.hiddenVariants, "hidden-variants", true, "real widget: also measure each variant hidden (one -hidden period each)")
 	flag.Parse()
-	if err := run(o, os.Stdout); err != nil {
+	if o.widget != "" && !isFlagSet("idle") {
+		o.idle = 15 * time.Second // the real widget keeps loading for a while after its login
+	}
+	runner := run
+	if o.widget != "" {
+		runner = runReal
+	}
+	if err := runner(o, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
+}
+
+func isFlagSet(name string) bool {
+	set := false
+	flag.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
 }
 
 // variant is a way of running our app: the shipped default, or with one change.
@@ -74,18 +97,27 @@ var experiments = []variant{
 	{name: "WEBKIT_DISABLE_DMABUF_RENDERER=1", env: []string{"WEBKIT_DISABLE_DMABUF_RENDERER=1"}},
 }
 
-func run(o options, stdout io.Writer) error {
+// checkPrograms makes o.app absolute (the app runs in a directory of its own) and checks that
+// a display and both programs are there.
+func checkPrograms(o *options) error {
 	if os.Getenv("DISPLAY") == "" && os.Getenv("WAYLAND_DISPLAY") == "" {
 		return errors.New("no display: run under xvfb-run -a dbus-run-session (make bench)")
 	}
 	var err error
-	if o.app, err = filepath.Abs(o.app); err != nil { // the app runs in a directory of its own
+	if o.app, err = filepath.Abs(o.app); err != nil {
 		return err
 	}
 	for _, p := range []string{o.app, o.chromium} {
 		if _, err := os.Stat(p); err != nil {
 			return fmt.Errorf("%w (make build; apt-get install chromium)", err)
 		}
+	}
+	return nil
+}
+
+func run(o options, stdout io.Writer) error {
+	if err := checkPrograms(&o); err != nil {
+		return err
 	}
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	w, err := standin.Listen(quiet)

@@ -235,3 +235,74 @@ func machine(chromium string) string {
 		osName, cpu, runtime.NumCPU(), strings.Join(strings.Fields(mem), " "), strings.TrimSpace(string(webkit)),
 		strings.TrimSpace(string(chrome)), runtime.Version(), os.Getenv("DISPLAY"), time.Now().UTC().Format("2006-01-02 15:04 UTC"))
 }
+
+// real is the real-widget table.
+func (r *report) real(version, url string, o options, variants []variant, cold map[string]realRuns, warm map[string][]time.Duration, rests map[string]rest) {
+	us, ch := cold[variants[0].name], cold["chromium"]
+	ur, cr := median(us.ready()), median(ch.ready())
+	up, cp := median(us.pss()), median(ch.pss())
+	uw, cw := median(warm[variants[0].name]), median(warm["chromium"])
+	uh, chr := rests[variants[0].name], rests["chromium"]
+	r.sections = append(r.sections, fmt.Sprintf("\nReal widget %s (a build from its public source) on the project's stand-in platform (e2e/rcplatform), "+
+		"logged in by its jwt parameter; both programs load `%s` in a 300x560 window.\n", version, url))
+	r.add(fmt.Sprintf("Real widget %s: embeddable-tray against Chromium --app (median of %d alternating runs)", version, len(us)), [][]string{
+		{"", "embeddable-tray", "Chromium --app", "us/Chromium", "goal"},
+		{"cold start: launch to logged in (first GET /restapi/v1.0/account/~)", ms(ur), ms(cr), ratio(float64(ur), float64(cr)), goal(float64(ur)/float64(cr), 1.0)},
+		{"cold start: launch to subscribed (can ring)", ms(median(us.subscribed())), ms(median(ch.subscribed())), ratio(float64(median(us.subscribed())), float64(median(ch.subscribed()))), ""},
+		{"warm start: second launch on the same data, to subscribed", ms(uw), ms(cw), ratio(float64(uw), float64(cw)), goal(float64(uw)/float64(cw), 1.0)},
+		{fmt.Sprintf("PSS, whole tree, %v after logged in", o.idle), fmt.Sprintf("%.0f MiB", up), fmt.Sprintf("%.0f MiB", cp), ratio(up, cp), ""},
+		{fmt.Sprintf("PSS at rest: ours hidden to the tray %v, Chromium's window idle %v", uh.after, chr.after), fmt.Sprintf("%.0f MiB", uh.tree.MiB()), fmt.Sprintf("%.0f MiB", chr.tree.MiB()), ratio(uh.tree.MiB(), chr.tree.MiB()), goal(uh.tree.MiB()/chr.tree.MiB(), 0.5)},
+		{fmt.Sprintf("CPU at rest, the last %v of it", min(o.cpuWindow, o.hidden)), fmt.Sprintf("%.2f s", uh.cpu.Seconds()), fmt.Sprintf("%.2f s", chr.cpu.Seconds()), ratio(uh.cpu.Seconds(), chr.cpu.Seconds()), goal(uh.cpu.Seconds()/max(chr.cpu.Seconds(), 0.001), 1.0)},
+		{"every cold run: ready / PSS", realRunsText(us), realRunsText(ch), "", ""},
+		{"every warm run", durations(warm[variants[0].name]), durations(warm["chromium"]), "", ""},
+	})
+	phaseRows := [][]string{{"cold start, launch to ...", "embeddable-tray", "Chromium --app"},
+		{"the app asks WebKit for the page (its `started` log line)", ms(median(us.navigate())), "–"}}
+	for _, ph := range phases {
+		phaseRows = append(phaseRows, []string{ph.name, ms(median(us.mark(ph.name))), ms(median(ch.mark(ph.name)))})
+	}
+	r.add("Where a cold start spends its time (requests at the platform, medians)", phaseRows)
+	r.sections = append(r.sections, "\nPer process at rest: ours: "+uh.tree.Names()+"; Chromium: "+chr.tree.Names()+
+		"\n\nPer process after a cold start (last run): ours: "+us[len(us)-1].tree.Names()+"\n")
+	for _, v := range variants[1:] {
+		vc := cold[v.name]
+		vr, vp, vw := median(vc.ready()), median(vc.pss()), median(warm[v.name])
+		rows := [][]string{
+			{"", v.name, "as shipped", "variant/shipped", "variant/Chromium"},
+			{"cold start to logged in", ms(vr), ms(ur), ratio(float64(vr), float64(ur)), ratio(float64(vr), float64(cr))},
+			{"warm start to subscribed", ms(vw), ms(uw), ratio(float64(vw), float64(uw)), ratio(float64(vw), float64(cw))},
+			{fmt.Sprintf("PSS %v after logged in", o.idle), fmt.Sprintf("%.0f MiB", vp), fmt.Sprintf("%.0f MiB", up), ratio(vp, up), ratio(vp, cp)},
+		}
+		if vh, ok := rests[v.name]; ok {
+			rows = append(rows,
+				[]string{"PSS hidden " + vh.after.String(), fmt.Sprintf("%.0f MiB", vh.tree.MiB()), fmt.Sprintf("%.0f MiB", uh.tree.MiB()), ratio(vh.tree.MiB(), uh.tree.MiB()), ratio(vh.tree.MiB(), chr.tree.MiB())},
+				[]string{"CPU hidden, last " + min(o.cpuWindow, o.hidden).String(), fmt.Sprintf("%.2f s", vh.cpu.Seconds()), fmt.Sprintf("%.2f s", uh.cpu.Seconds()), ratio(vh.cpu.Seconds(), uh.cpu.Seconds()), ""},
+				[]string{"per process hidden", vh.tree.Names(), "", "", ""})
+		}
+		rows = append(rows, []string{"every cold run: ready / PSS", realRunsText(vc), "", "", ""})
+		r.add("Real widget, variant: "+v.name, rows)
+	}
+}
+
+func goal(ratio, limit float64) string {
+	if ratio <= limit {
+		return fmt.Sprintf("<= %.1fx: met", limit)
+	}
+	return fmt.Sprintf("<= %.1fx: not met", limit)
+}
+
+func realRunsText(rs realRuns) string {
+	var parts []string
+	for _, x := range rs {
+		parts = append(parts, fmt.Sprintf("%s/%.0f", ms(x.ready), x.tree.MiB()))
+	}
+	return strings.Join(parts, ", ")
+}
+
+func durations(ds []time.Duration) string {
+	var parts []string
+	for _, d := range ds {
+		parts = append(parts, ms(d))
+	}
+	return strings.Join(parts, ", ")
+}
