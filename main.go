@@ -252,7 +252,6 @@ func serve(cfg config.Config, f flags, primary *instance.Primary, log *slog.Logg
 	}
 	go quitOnSignal(ctx, a)
 
-	mainWin.AllowMicrophone(cfg.WidgetOrigin()) // for the widget's own calls where the engine asks (WebView2)
 	a.LoadWidget()
 	log.Info("started", "version", version, "widget", redact.URL(cfg.Widget.URL), "service", cfg.Service.Name, "demo", b.svc.demo,
 		"navigation", webview.NavigationMechanism())

@@ -33,7 +33,7 @@ type win32Window struct {
 	hwnd windows.HWND
 	wv2  *webview2 // nil if the view has no WebView2 controller
 
-	micOrigin string // pages allowed the microphone (AllowMicrophone)
+	micOrigin string // pages allowed the microphone (AllowMediaFor)
 }
 
 // checkRuntime makes sure WebView2 is there before webview_go needs it (webview2runtime_windows.go).

@@ -177,17 +177,3 @@ func webErrorStatusError(uri string, status int) *LoadError {
 	}
 	return &LoadError{URI: uri, Domain: domainWebView2, Code: status, Message: msg}
 }
-
-// AllowMicrophone lets pages at origin (scheme://host[:port]) use the microphone in this
-// window where the web engine leaves the answer to the app: WebView2 on Windows, which
-// otherwise asks the user. Every other page is refused the microphone, and every page the
-// camera. Elsewhere it does nothing: WebKitGTK refuses pages the microphone (the app's own
-// calling engine uses it instead).
-func (w *Window) AllowMicrophone(origin string) {
-	o := originOf(origin)
-	w.do(func(n native) {
-		if m, ok := n.(interface{ setMicrophoneOrigin(string) }); ok {
-			m.setMicrophoneOrigin(o)
-		}
-	})
-}
