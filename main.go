@@ -252,8 +252,9 @@ func serve(cfg config.Config, f flags, primary *instance.Primary, log *slog.Logg
 	}
 	go quitOnSignal(ctx, a)
 
-	mainWin.Navigate(cfg.WidgetURL())
-	log.Info("started", "version", version, "widget", redact.URL(cfg.Widget.URL), "service", cfg.Service.Name, "demo", b.svc.demo)
+	a.LoadWidget()
+	log.Info("started", "version", version, "widget", redact.URL(cfg.Widget.URL), "service", cfg.Service.Name, "demo", b.svc.demo,
+		"navigation", webview.NavigationMechanism())
 	ui.Run()
 	if endTray != nil {
 		endTray()

@@ -112,7 +112,7 @@ func (w *fakeWindow) Hide()               { w.mu.Lock(); w.visible = false; w.mu
 func (w *fakeWindow) Visible() bool       { w.mu.Lock(); defer w.mu.Unlock(); return w.visible }
 func (w *fakeWindow) Close()              { w.mu.Lock(); w.closed = true; w.mu.Unlock() }
 func (w *fakeWindow) OnClose(f func())    { w.mu.Lock(); w.onClose = f; w.mu.Unlock() }
-func (w *fakeWindow) OnNavigate(f func(string)) {
+func (w *fakeWindow) OnPageReached(f func(string)) {
 	w.mu.Lock()
 	w.onNav = f
 	w.mu.Unlock()
