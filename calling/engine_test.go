@@ -177,6 +177,18 @@ func TestDTMFOnG711(t *testing.T) {
 	require.Eventually(t, func() bool { return c.far.dtmf() == "*0" }, wait, poll, "far end decoded %q", c.far.dtmf())
 }
 
+// A gateway offers Opus with telephone-event/8000 only: DTMF goes out with that payload
+// type, its durations counted at 8 kHz (100 ms = 800), as libwebrtc sends it.
+func TestDTMFAt8kHzWithOpus(t *testing.T) {
+	s, srv := engineOn(t)
+	srv.Tone(t, pulsetest.MicFeed, micTone)
+	c := inbound(s, "pc1", newFarEnd(t, farTone, "opus", teOnly8000), nil)
+	require.Eventually(t, func() bool { return c.far.packetCount() > 0 }, wait, poll)
+	s.call("pc.insertDTMF", map[string]any{"pc": c.pc, "sender": c.sender, "tones": "7#", "duration": 100, "gap": 50}, nil)
+	require.Eventually(t, func() bool { return c.far.dtmf() == "7#" }, wait, poll, "far end decoded %q", c.far.dtmf())
+	assert.Equal(t, []int{800, 800}, c.far.eventDurations(), "durations in the event's 8 kHz clock")
+}
+
 // The page holds (sip.js munges sendrecv to sendonly before setLocalDescription), then
 // takes the call back.
 func TestHoldAndUnhold(t *testing.T) {
