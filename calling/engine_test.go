@@ -351,17 +351,19 @@ func TestTwoCallsAtOnce(t *testing.T) {
 // ICE-restart offer set as the local description; when its candidates are in, sip.js's
 // re-INVITE makes and sets a second offer (without iceRestart) while the first is still
 // pending, as browsers allow. The second goes on the wire; the far end answers it.
-func (c *call) reconnect() (restart, wire string) {
-	var first, second, local desc
-	c.s.call("pc.createOffer", map[string]any{"pc": c.pc, "iceRestart": true}, &first)
-	c.s.call("pc.setLocalDescription", map[string]any{"pc": c.pc, "type": "offer", "sdp": first.SDP}, &local)
-	restart = local.SDP
-	c.s.call("pc.createOffer", map[string]any{"pc": c.pc}, &second)
+// restartLast asks for the restart in the second offer instead (a page that restarts
+// while a plain offer is pending).
+func (c *call) reconnect(restartLast bool) (first, wire string) {
+	var one, second, local desc
+	c.s.call("pc.createOffer", map[string]any{"pc": c.pc, "iceRestart": !restartLast}, &one)
+	c.s.call("pc.setLocalDescription", map[string]any{"pc": c.pc, "type": "offer", "sdp": one.SDP}, &local)
+	first = local.SDP
+	c.s.call("pc.createOffer", map[string]any{"pc": c.pc, "iceRestart": restartLast}, &second)
 	require.Equal(c.s.t, "offer", second.Type)
 	require.Contains(c.s.t, second.SDP, "a=candidate:", "offers are complete (non-trickle)")
 	c.s.call("pc.setLocalDescription", map[string]any{"pc": c.pc, "type": "offer", "sdp": second.SDP}, &local)
 	c.s.call("pc.setRemoteDescription", map[string]any{"pc": c.pc, "type": "answer", "sdp": c.far.answer(local.SDP)}, nil)
-	return restart, local.SDP
+	return first, local.SDP
 }
 
 func TestICERestart(t *testing.T) {
@@ -369,11 +371,13 @@ func TestICERestart(t *testing.T) {
 		name    string
 		inbound bool
 		reoffer bool // the second offer while the restart's is pending (reconnectMedia)
+		late    bool // the restart asked in the second offer, a plain one pending
 	}{
-		{"outbound", false, false},
-		{"inbound", true, false},
-		{"outbound, reconnectMedia", false, true},
-		{"inbound, reconnectMedia", true, true},
+		{"outbound", false, false, false},
+		{"inbound", true, false, false},
+		{"outbound, reconnectMedia", false, true, false},
+		{"inbound, reconnectMedia", true, true, false},
+		{"inbound, restart while an offer is pending", true, true, true},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			s, srv := engineOn(t)
@@ -390,10 +394,14 @@ func TestICERestart(t *testing.T) {
 			before := c.far.pc.RemoteDescription().SDP
 			var wire string
 			if tt.reoffer {
-				var restart string
-				restart, wire = c.reconnect()
-				assert.NotEqual(t, ufrag(before), ufrag(restart), "an ICE restart has new credentials")
-				assert.Equal(t, ufrag(restart), ufrag(wire), "an offer made while a restart is pending keeps its new credentials")
+				var first string
+				first, wire = c.reconnect(tt.late)
+				if tt.late {
+					assert.Equal(t, ufrag(before), ufrag(first), "a plain offer keeps the credentials")
+				} else {
+					assert.NotEqual(t, ufrag(before), ufrag(first), "an ICE restart has new credentials")
+					assert.Equal(t, ufrag(first), ufrag(wire), "an offer made while a restart is pending keeps its new credentials")
+				}
 			} else {
 				wire = c.offer(true, nil)
 			}
