@@ -394,7 +394,7 @@ func TestContactPathsOnlyWhenAuthorized(t *testing.T) {
 	guarded := h.app.authorizedOnly(func(context.Context, json.RawMessage) (any, error) {
 		called++
 		return []string{}, nil
-	}, false)
+	}, nil)
 	_, err := guarded(context.Background(), nil)
 	require.ErrorIs(t, err, ErrNotAuthorized)
 	assert.Contains(t, err.Error(), "sign in to Test CRM first")
