@@ -24,6 +24,7 @@ import (
 //	EMBEDDABLE_TRAY_TUNING=net-mp=64                  network process memory limit, MB
 //	EMBEDDABLE_TRAY_TUNING=cache=viewer|browser       WebKit's cache model
 //	EMBEDDABLE_TRAY_TUNING=release=60                 drop WebKit's memory cache after 60 s hidden
+//	EMBEDDABLE_TRAY_TUNING=jit=off|on                 JavaScriptCore's JIT compilers in the web process
 //
 // Settings are comma-separated and apply on top of DefaultTuning ("none," first to start
 // from nothing).
@@ -35,6 +36,9 @@ type Tuning struct {
 	NetworkMemoryLimit uint // MB; 0: WebKit's default
 	CacheModel         int  // WebKitCacheModel, -1: WebKit's default
 	ReleaseAfter       uint // seconds hidden; 0: never
+	// NoJIT runs the page's JavaScript in JavaScriptCore's interpreter only (JSC_useJIT=0 in
+	// the environment the web process inherits; a JSC_useJIT set by the user wins).
+	NoJIT bool
 }
 
 // WebKit's cache models (WebKitCacheModel).
@@ -95,6 +99,15 @@ func ParseTuning(base Tuning, spec string) (Tuning, error) {
 			default:
 				err = fmt.Errorf("want viewer, browser or default")
 			}
+		case "jit":
+			switch val {
+			case "off":
+				t.NoJIT = true
+			case "on":
+				t.NoJIT = false
+			default:
+				err = fmt.Errorf("want off or on")
+			}
 		case "release":
 			var s uint64
 			s, err = strconv.ParseUint(val, 10, 32)
@@ -125,6 +138,16 @@ func init() {
 		t = DefaultTuning
 	}
 	setTuning(t)
+	tuneEnvironment(t)
+}
+
+// tuneEnvironment sets the JavaScriptCore options of t in the environment, which web
+// processes started later inherit (JSC reads its options from JSC_* variables). A value the
+// user set wins.
+func tuneEnvironment(t Tuning) {
+	if _, set := os.LookupEnv("JSC_useJIT"); t.NoJIT && !set {
+		os.Setenv("JSC_useJIT", "0")
+	}
 }
 
 // setTuning hands t to the C side; it applies from the next window made.

@@ -1,6 +1,7 @@
 package webview
 
 import (
+	"os"
 	"testing"
 	"time"
 
@@ -24,6 +25,8 @@ func TestParseTuning(t *testing.T) {
 		{"web-mp=200:0.3", base, "LIMIT_MB"},
 		{"cache=huge", base, "viewer, browser or default"},
 		{"release=-1", base, "release=-1"},
+		{"jit=off", Tuning{CacheModel: cacheDefault, ReleaseAfter: 60, NoJIT: true}, ""},
+		{"jit=fast", base, "off or on"},
 		{"turbo", base, "unknown setting"},
 	}
 	for _, tt := range tests {
@@ -38,6 +41,20 @@ func TestParseTuning(t *testing.T) {
 			assert.Equal(t, tt.want, got)
 		})
 	}
+}
+
+func TestTuneEnvironment(t *testing.T) {
+	t.Setenv("JSC_useJIT", "")
+	os.Unsetenv("JSC_useJIT")
+	tuneEnvironment(Tuning{})
+	_, set := os.LookupEnv("JSC_useJIT")
+	assert.False(t, set, "the JIT stays on unless asked")
+	tuneEnvironment(Tuning{NoJIT: true})
+	assert.Equal(t, "0", os.Getenv("JSC_useJIT"))
+
+	t.Setenv("JSC_useJIT", "1")
+	tuneEnvironment(Tuning{NoJIT: true})
+	assert.Equal(t, "1", os.Getenv("JSC_useJIT"), "the user's own setting wins")
 }
 
 // TestReleaseWhenHidden: a window hidden for ReleaseAfter seconds has WebKit's memory cache

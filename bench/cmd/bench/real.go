@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -129,7 +130,15 @@ func runReal(o options, stdout io.Writer) error {
 
 	variants := []variant{{name: "embeddable-tray"}}
 	if o.experiments {
-		variants = append(variants, realExperiments...)
+		pick, err := regexp.Compile(o.variants)
+		if err != nil {
+			return fmt.Errorf("-variants: %w", err)
+		}
+		for _, v := range realExperiments {
+			if pick.MatchString(v.name) {
+				variants = append(variants, v)
+			}
+		}
 	}
 	cold := map[string]realRuns{}
 	for i := 0; i < o.runs; i++ {
@@ -425,6 +434,8 @@ var realExperiments = []variant{
 	{name: "release the memory cache after 30 s hidden", env: []string{"EMBEDDABLE_TRAY_TUNING=release=30"}},
 	{name: "cache model DOCUMENT_VIEWER", env: []string{"EMBEDDABLE_TRAY_TUNING=cache=viewer"}},
 	{name: "JSC_useJIT=0", env: []string{"JSC_useJIT=0"}},
+	{name: "JSC_useDFGJIT=0 (baseline JIT only)", env: []string{"JSC_useDFGJIT=0"}},
+	{name: "JIT off and web process memory pressure", env: []string{"JSC_useJIT=0", "EMBEDDABLE_TRAY_TUNING=web-mp=150:0.2:0.3:10"}},
 	{name: "JSC_forceRAMSize=512 MiB", env: []string{"JSC_forceRAMSize=536870912"}},
 	{name: "Malloc=1 (system malloc, not bmalloc)", env: []string{"Malloc=1"}},
 	{name: "WEBKIT_DISABLE_COMPOSITING_MODE=1", env: []string{"WEBKIT_DISABLE_COMPOSITING_MODE=1"}},
