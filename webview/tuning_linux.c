@@ -10,25 +10,25 @@
 
 static EtTuning tuning;
 static gboolean context_hooked;
-static void (*webkit_constructed)(GObject *);
+static GObject *(*webkit_constructor)(GType, guint, GObjectConstructParam *);
 
 // WebKitWebContext's "memory-pressure-settings" is construct-only, and webview_go makes its
-// view on the default context, which WebKit constructs itself. GObject lets a construct-only
-// property be set while the object is in construction, which lasts until its "constructed"
-// returns: so the class's "constructed" is wrapped to set it on every context before WebKit
-// reads it there.
-static void et_context_constructed(GObject *object) {
-  if (tuning.web_memory_limit_mb > 0) {
-    WebKitMemoryPressureSettings *s = webkit_memory_pressure_settings_new();
-    webkit_memory_pressure_settings_set_memory_limit(s, tuning.web_memory_limit_mb);
-    webkit_memory_pressure_settings_set_conservative_threshold(s, tuning.web_conservative);
-    webkit_memory_pressure_settings_set_strict_threshold(s, tuning.web_strict);
-    webkit_memory_pressure_settings_set_kill_threshold(s, 0); // never kill: the widget must keep ringing
-    webkit_memory_pressure_settings_set_poll_interval(s, tuning.web_poll_seconds);
-    g_object_set(object, "memory-pressure-settings", s, NULL);
-    webkit_memory_pressure_settings_free(s);
+// view on the default context, which WebKit constructs itself. GObject hands a class's
+// constructor every construct property with its value (the default when not given): the
+// class's constructor is wrapped to put the settings there before WebKit's code sees them.
+static GObject *et_context_constructor(GType type, guint n, GObjectConstructParam *params) {
+  for (guint i = 0; i < n && tuning.web_memory_limit_mb > 0; i++) {
+    if (g_strcmp0(params[i].pspec->name, "memory-pressure-settings") == 0) {
+      WebKitMemoryPressureSettings *s = webkit_memory_pressure_settings_new();
+      webkit_memory_pressure_settings_set_memory_limit(s, tuning.web_memory_limit_mb);
+      webkit_memory_pressure_settings_set_conservative_threshold(s, tuning.web_conservative);
+      webkit_memory_pressure_settings_set_strict_threshold(s, tuning.web_strict);
+      webkit_memory_pressure_settings_set_kill_threshold(s, 0); // never kill: the widget must keep ringing
+      webkit_memory_pressure_settings_set_poll_interval(s, tuning.web_poll_seconds);
+      g_value_take_boxed(params[i].value, s);
+    }
   }
-  webkit_constructed(object);
+  return webkit_constructor(type, n, params);
 }
 
 static void et_tune_context_once(void) {
@@ -46,8 +46,8 @@ static void et_tune_context_once(void) {
   }
   if (tuning.web_memory_limit_mb > 0) {
     GObjectClass *klass = G_OBJECT_CLASS(g_type_class_ref(WEBKIT_TYPE_WEB_CONTEXT));
-    webkit_constructed = klass->constructed;
-    klass->constructed = et_context_constructed;
+    webkit_constructor = klass->constructor;
+    klass->constructor = et_context_constructor;
   }
   WebKitWebContext *ctx = webkit_web_context_get_default();
   if (tuning.cache_model >= 0) {
