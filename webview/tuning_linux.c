@@ -92,10 +92,29 @@ static void et_hidden_state_free(gpointer data, GClosure *c) {
   g_free(st);
 }
 
+// The first load committed in a window's view means its web process runs, with whatever
+// environment it inherited: Go may then take back what it set there for it.
+static void et_on_load_changed(WebKitWebView *v, WebKitLoadEvent ev, gpointer data) {
+  (void)data;
+  if (ev == WEBKIT_LOAD_COMMITTED) {
+    g_signal_handlers_disconnect_by_func(v, et_on_load_changed, NULL);
+    etTuningWebProcessStarted();
+  }
+}
+
+static void et_on_child_added(GtkContainer *c, GtkWidget *child, gpointer data) {
+  (void)data;
+  if (WEBKIT_IS_WEB_VIEW(child)) {
+    g_signal_handlers_disconnect_by_func(c, et_on_child_added, NULL);
+    g_signal_connect(child, "load-changed", G_CALLBACK(et_on_load_changed), NULL);
+  }
+}
+
 void et_tuning_set(EtTuning t) { tuning = t; }
 
 void et_tune_window(GtkWidget *window) {
   et_tune_context_once();
+  g_signal_connect(window, "add", G_CALLBACK(et_on_child_added), NULL);
   if (tuning.release_after_seconds > 0) {
     g_signal_connect_data(window, "notify::visible", G_CALLBACK(et_on_visible), g_new0(EtHiddenState, 1),
                           et_hidden_state_free, 0);

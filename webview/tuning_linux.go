@@ -141,14 +141,30 @@ func init() {
 	tuneEnvironment(t)
 }
 
+// jscEnvSet says tuneEnvironment put JSC_useJIT in the environment (and nothing has taken it
+// back yet).
+var jscEnvSet atomic.Bool
+
 // tuneEnvironment sets the JavaScriptCore options of t in the environment, which web
 // processes started later inherit (JSC reads its options from JSC_* variables). A value the
 // user set wins.
 func tuneEnvironment(t Tuning) {
 	if _, set := os.LookupEnv("JSC_useJIT"); t.NoJIT && !set {
 		os.Setenv("JSC_useJIT", "0")
+		jscEnvSet.Store(true)
 	}
 }
+
+// untuneEnvironment takes back what tuneEnvironment set, once the main view's web process
+// runs: what the app starts later (a browser for a sign-in, xdg-open) must not inherit it.
+func untuneEnvironment() {
+	if jscEnvSet.Swap(false) {
+		os.Unsetenv("JSC_useJIT")
+	}
+}
+
+//export etTuningWebProcessStarted
+func etTuningWebProcessStarted() { untuneEnvironment() }
 
 // setTuning hands t to the C side; it applies from the next window made.
 func setTuning(t Tuning) {
