@@ -25,6 +25,7 @@ import (
 	"github.com/embeddable-tray/embeddable-tray/app/tray"
 	"github.com/embeddable-tray/embeddable-tray/assets"
 	"github.com/embeddable-tray/embeddable-tray/bridge"
+	"github.com/embeddable-tray/embeddable-tray/internal/redact"
 	"github.com/embeddable-tray/embeddable-tray/webview"
 )
 
@@ -249,7 +250,7 @@ func serve(cfg config.Config, f flags, primary *instance.Primary, log *slog.Logg
 	go quitOnSignal(ctx, a)
 
 	mainWin.Navigate(cfg.WidgetURL())
-	log.Info("started", "version", version, "widget", cfg.Widget.URL, "service", cfg.Service.Name, "demo", svc.demo)
+	log.Info("started", "version", version, "widget", redact.URL(cfg.Widget.URL), "service", cfg.Service.Name, "demo", svc.demo)
 	ui.Run()
 	if endTray != nil {
 		endTray()

@@ -86,6 +86,12 @@ func startService(ctx context.Context, cfg *config.Config, log *slog.Logger) (*s
 		log.Warn("no keyring (Secret Service) is available: the sign-in will not be remembered after the app quits")
 	}
 	s.store, s.remembered = store, persistent
+	if carddavURL != "" {
+		if err := contacts.CheckURL(carddavURL); err != nil {
+			s.close()
+			return nil, fmt.Errorf("service.contacts.carddavUrl: %w", err)
+		}
+	}
 	s.carddavURL = carddavURL
 	return s, nil
 }
@@ -108,8 +114,13 @@ func (s *service) withContacts(cfg config.Config, tokens oauth2.TokenSource, log
 	log = log.With("component", "contacts")
 	bookCfg := contacts.Config{URL: s.carddavURL, ServiceName: cfg.Service.Name, Region: region}
 	if ct.Auth != "password" {
-		client := oauth2.NewClient(context.Background(), tokens)
-		client.Timeout = 60 * time.Second
+		// The app's Token on every request: no client of its own caches a token across
+		// sign-ins.
+		client, err := contacts.NewClient(s.carddavURL, &contacts.Bearer{Tokens: tokens})
+		if err != nil {
+			log.Error("no address book", "err", err)
+			return
+		}
 		s.contacts = contacts.New(bookCfg, client, log)
 		return
 	}
@@ -136,9 +147,13 @@ func (s *service) withContacts(cfg config.Config, tokens oauth2.TokenSource, log
 			return apppassword.Prompt(ctx, open, title, account(), s.carddavURL)
 		})
 	source.Logger = log
-	client := &http.Client{Timeout: 60 * time.Second, Transport: &apppassword.Transport{
+	client, err := contacts.NewClient(s.carddavURL, &apppassword.Transport{
 		User: account, Source: source, Server: s.carddavURL,
-	}}
+	})
+	if err != nil {
+		log.Error("no address book", "err", err)
+		return
+	}
 	// A 401 here refuses the app password, not the sign-in: the Transport forgot it and the
 	// next request asks again, so it does not sign out.
 	s.isUnauthorized = func(error) bool { return false }

@@ -287,7 +287,7 @@ func (a *App) SignIn() <-chan struct{} {
 	f := &flow{cancel: cancel, done: make(chan struct{})}
 	a.flow = f
 	a.snap.Phase, a.snap.Problem = SigningIn, ""
-	var presenter signin.Presenter = signin.BrowserPresenter{}
+	var presenter signin.Presenter = &signin.BrowserPresenter{Logger: a.log}
 	a.presenter = nil
 	if a.cfg.Service.SignIn != "browser" {
 		a.presenter = newWindowPresenter(a.opts.UI, a.cfg.Service.DisplayName)
@@ -370,10 +370,10 @@ func (a *App) SignOut() <-chan struct{} {
 	a.changed()
 
 	go func() {
-		a.forget(tok)
+		problem := a.forget(tok)
 		a.mu.Lock()
 		a.flow = nil
-		a.snap.Phase, a.snap.Account, a.snap.Problem, a.token = SignedOut, "", "", nil
+		a.snap.Phase, a.snap.Account, a.snap.Problem, a.token = SignedOut, "", problem, nil
 		a.mu.Unlock()
 		a.log.Info("signed out", "service", a.cfg.Service.Name)
 		a.changed()
@@ -382,8 +382,9 @@ func (a *App) SignOut() <-chan struct{} {
 	return f.done
 }
 
-// forget revokes, deletes and drops everything the sign-in gave us.
-func (a *App) forget(tok *oauth2.Token) {
+// forget revokes, deletes and drops everything the sign-in gave us. It returns what the
+// user must know when the keyring kept the sign-in ("" when nothing).
+func (a *App) forget(tok *oauth2.Token) (problem string) {
 	if tok != nil && a.opts.Auth != nil {
 		ctx, cancel := context.WithTimeout(a.ctx, 10*time.Second)
 		if err := a.opts.Auth.Revoke(ctx, tok); err != nil {
@@ -394,11 +395,16 @@ func (a *App) forget(tok *oauth2.Token) {
 	if a.opts.Store != nil {
 		if err := a.opts.Store.Delete(); err != nil && !errors.Is(err, tokenstore.ErrNotFound) {
 			a.log.Warn("cannot delete the sign-in from the keyring", "err", err)
+			problem = "Signed out, but the keyring could not delete the sign-in: " + err.Error()
+			if errors.Is(err, tokenstore.ErrDeleteDeferred) {
+				problem = "Signed out. The keyring is locked, so the sign-in stays in it until the next start deletes it; until then it is not used."
+			}
 		}
 	}
 	if a.opts.Contacts != nil {
 		a.opts.Contacts.Clear()
 	}
+	return problem
 }
 
 // expire signs out because the provider no longer accepts the sign-in.

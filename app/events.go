@@ -15,10 +15,10 @@ func (a *App) Notify(m bridge.Inbound) {
 	switch m := m.(type) {
 	case bridge.PageLoad:
 		a.dialer.reset()
+	case bridge.LoginStatus:
+		a.loginStatus(m.LoggedIn)
 	case bridge.DialerStatus:
-		if m.Ready {
-			a.dialer.ready(a.sendNewCall)
-		}
+		a.deliver(a.dialer.setReady(m.Ready))
 	case bridge.LoginPopup:
 		a.openRingCentralLogin(m.OAuthURI)
 	case bridge.CallRing:
@@ -31,7 +31,15 @@ func (a *App) Notify(m bridge.Inbound) {
 // notifyHidden shows a desktop notification when the window is out of sight; a click
 // brings the window back.
 func (a *App) notifyHidden(title, body string) {
-	if a.opts.Notifier == nil || a.opts.Main == nil || a.opts.Main.Visible() {
+	if a.opts.Main == nil || a.opts.Main.Visible() {
+		return
+	}
+	a.tell(title, body)
+}
+
+// tell shows a desktop notification whatever the window does; a click brings it back.
+func (a *App) tell(title, body string) {
+	if a.opts.Notifier == nil {
 		return
 	}
 	if err := a.opts.Notifier.Notify(title, body, a.ShowWindow); err != nil {
@@ -39,20 +47,39 @@ func (a *App) notifyHidden(title, body string) {
 	}
 }
 
-// caller names who calls or writes, from a call or message object of the widget.
+// caller names who calls or writes, from a call or message object of the widget. A ringing
+// call (rc-call-ring-notify) is the web phone's session: "from" is the number as a string,
+// "fromUserName" the caller ID name, "contactMatch" the contact the widget matched
+// (PROTOCOL.md, Events from the widget). A message's "from" is {phoneNumber?,
+// extensionNumber, name}.
 func caller(raw json.RawMessage) string {
 	var v struct {
-		From struct {
-			Name        string `json:"name"`
-			PhoneNumber string `json:"phoneNumber"`
-		} `json:"from"`
-		FromName string `json:"fromName"`
-		Subject  string `json:"subject"`
+		From         json.RawMessage `json:"from"`
+		FromUserName string          `json:"fromUserName"`
+		FromName     string          `json:"fromName"`
+		ContactMatch *struct {
+			Name string `json:"name"`
+		} `json:"contactMatch"`
+		Subject string `json:"subject"`
 	}
 	_ = json.Unmarshal(raw, &v) // best effort: an odd shape still notifies
-	who := firstNonEmpty(v.From.Name, v.FromName, v.From.PhoneNumber, "Unknown caller")
-	if v.From.Name != "" && v.From.PhoneNumber != "" {
-		who += " (" + v.From.PhoneNumber + ")"
+	var party struct {
+		Name            string `json:"name"`
+		PhoneNumber     string `json:"phoneNumber"`
+		ExtensionNumber string `json:"extensionNumber"`
+	}
+	var number string
+	if json.Unmarshal(v.From, &number) != nil && json.Unmarshal(v.From, &party) == nil {
+		number = firstNonEmpty(party.PhoneNumber, party.ExtensionNumber)
+	}
+	var matched string
+	if v.ContactMatch != nil {
+		matched = v.ContactMatch.Name
+	}
+	name := firstNonEmpty(matched, v.FromUserName, party.Name, v.FromName)
+	who := firstNonEmpty(name, number, "Unknown caller")
+	if name != "" && number != "" && name != number {
+		who += " (" + number + ")"
 	}
 	if v.Subject != "" {
 		who += ": " + v.Subject
@@ -69,11 +96,45 @@ func firstNonEmpty(s ...string) string {
 	return ""
 }
 
-// Dial opens the widget's dialer with a number from a tel: or callto: link. Numbers wait
-// until the widget's dialer says it is ready.
+// Dial opens the widget's dialer with a number from a tel: or callto: link. The widget
+// takes a number only once it is logged in to RingCentral, so a number waits for that;
+// it does not wait for the dialer's "ready", which stays false while the widget cannot
+// place calls (PROTOCOL.md: rc-dialer-status-notify). The user is told why a number waits
+// or why its call cannot start.
 func (a *App) Dial(number string) {
 	a.ShowWindow()
-	a.dialer.dial(number, a.sendNewCall)
+	now, loggedOut := a.dialer.dial(number)
+	switch {
+	case now:
+		a.deliver([]string{number})
+	case loggedOut:
+		a.tellLoginFirst()
+	}
+}
+
+// loginStatus is the page's rc-login-status-notify: numbers waiting go to the widget once it
+// is logged in; while it says it is logged out, the user hears what they wait for.
+func (a *App) loginStatus(on bool) {
+	due, waiting := a.dialer.setLogin(on)
+	a.deliver(due)
+	if waiting {
+		a.tellLoginFirst()
+	}
+}
+
+func (a *App) tellLoginFirst() {
+	a.tell("Number waiting for RingCentral", "The number goes to the dialer once you are logged in to RingCentral in the window.")
+}
+
+// deliver puts each number in the widget's dialer; while the widget says its dialer is not
+// ready, the user hears that the call cannot start yet.
+func (a *App) deliver(numbers []string) {
+	for _, n := range numbers {
+		a.sendNewCall(n)
+		if !a.dialer.isReady() {
+			a.tell("Call cannot start yet", n+" is in the dialer, but RingCentral says its dialer is not ready to place calls (its phone is not connected).")
+		}
+	}
 }
 
 func (a *App) sendNewCall(number string) {
@@ -88,40 +149,79 @@ func (a *App) sendNewCall(number string) {
 	}
 }
 
-// dialer queues numbers until the widget's dialer is ready on the current page.
+// login is what the current page said of its RingCentral login.
+type login int
+
+const (
+	loginUnknown login = iota // nothing yet on this page
+	loginOut
+	loginIn
+)
+
+// dialer holds numbers until the widget page can take them: rc-adapter-new-call is
+// ignored by the widget until it is logged in to RingCentral (rc-login-status-notify
+// loggedIn:true, or a dialer that says it is ready, which needs a login too).
 type dialer struct {
-	mu      sync.Mutex
-	isReady bool
-	numbers []string
+	mu          sync.Mutex
+	login       login
+	dialerReady bool
+	numbers     []string
 }
 
-func (d *dialer) dial(number string, send func(string)) {
+// dial reports whether number can go to the widget now; if not, it is kept for later, and
+// loggedOut says the page is known to be logged out.
+func (d *dialer) dial(number string) (now, loggedOut bool) {
 	d.mu.Lock()
-	if !d.isReady {
-		if len(d.numbers) < 16 { // a burst of clicks is not a queue to keep forever
-			d.numbers = append(d.numbers, number)
-		}
-		d.mu.Unlock()
-		return
+	defer d.mu.Unlock()
+	if d.login == loginIn || d.dialerReady {
+		return true, false
 	}
-	d.mu.Unlock()
-	send(number)
+	if len(d.numbers) < 16 { // a burst of clicks is not a queue to keep forever
+		d.numbers = append(d.numbers, number)
+	}
+	return false, d.login == loginOut
 }
 
-func (d *dialer) ready(send func(string)) {
+// setLogin records the page's RingCentral login and returns the numbers now due, and
+// whether numbers wait for a login.
+func (d *dialer) setLogin(on bool) (due []string, waiting bool) {
 	d.mu.Lock()
-	d.isReady = true
-	queued := d.numbers
+	defer d.mu.Unlock()
+	d.login = loginOut
+	if on {
+		d.login = loginIn
+	}
+	due = d.due()
+	return due, len(d.numbers) > 0
+}
+
+// setReady records the dialer's readiness and returns the numbers now due.
+func (d *dialer) setReady(on bool) []string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.dialerReady = on
+	return d.due()
+}
+
+func (d *dialer) due() []string {
+	if d.login != loginIn && !d.dialerReady {
+		return nil
+	}
+	due := d.numbers
 	d.numbers = nil
-	d.mu.Unlock()
-	for _, n := range queued {
-		send(n)
-	}
+	return due
 }
 
+func (d *dialer) isReady() bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.dialerReady
+}
+
+// reset forgets what the old page said: a new page logs in and readies its dialer again.
 func (d *dialer) reset() {
 	d.mu.Lock()
-	d.isReady = false
+	d.login, d.dialerReady = loginUnknown, false
 	d.mu.Unlock()
 }
 

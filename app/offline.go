@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/embeddable-tray/embeddable-tray/assets"
+	"github.com/embeddable-tray/embeddable-tray/internal/redact"
 )
 
 // offline keeps the main window from ever being blank: when the widget cannot be loaded
@@ -28,7 +29,7 @@ func (a *App) LoadFailed(uri string, err error) {
 	if !sameOrigin(uri, a.cfg.WidgetOrigin()) {
 		return
 	}
-	a.log.Warn("the widget could not be loaded; retrying", "url", redactQuery(uri), "err", err)
+	a.log.Warn("the widget could not be loaded; retrying", "url", redact.URL(uri), "err", err)
 	o := &a.offline
 	o.mu.Lock()
 	defer o.mu.Unlock()

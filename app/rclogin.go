@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"github.com/embeddable-tray/embeddable-tray/bridge"
+	"github.com/embeddable-tray/embeddable-tray/internal/redact"
 )
 
 // rcLogin is the window for the widget's own RingCentral login. With disableLoginPopup=1
@@ -20,7 +21,7 @@ type rcLogin struct {
 func (a *App) openRingCentralLogin(oAuthURI string) {
 	u, err := url.Parse(oAuthURI)
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		a.log.Warn("ignored a RingCentral login request with a URL that is not http(s)", "uri", redactQuery(oAuthURI))
+		a.log.Warn("ignored a RingCentral login request with a URL that is not http(s)", "uri", redact.URL(oAuthURI))
 		return
 	}
 	l := &a.rcLogin
@@ -84,16 +85,6 @@ func sameResource(uri, redirect string) bool {
 	}
 	return strings.EqualFold(u.Scheme, r.Scheme) && strings.EqualFold(u.Host, r.Host) &&
 		strings.TrimSuffix(u.Path, "/") == strings.TrimSuffix(r.Path, "/")
-}
-
-// redactQuery drops a URL's query and fragment (codes and states) before it is logged.
-func redactQuery(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "(unparsable URL)"
-	}
-	u.RawQuery, u.Fragment = "", ""
-	return u.String()
 }
 
 // sameOrigin says whether uri belongs to origin (scheme://host[:port], as a browser writes it).

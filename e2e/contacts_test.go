@@ -14,6 +14,7 @@ import (
 
 	"github.com/embeddable-tray/embeddable-tray/app/config"
 	"github.com/embeddable-tray/embeddable-tray/e2e/apptest"
+	"github.com/embeddable-tray/embeddable-tray/e2e/standin"
 	"github.com/embeddable-tray/embeddable-tray/internal/radicaletest"
 )
 
@@ -23,6 +24,7 @@ func TestContactsOnlyWhileSignedIn(t *testing.T) {
 	book := radicaletest.AddressBook(t, map[string]string{
 		"ann": radicaletest.Card("ann", "Ann Example", "TEL;TYPE=WORK:+1 201 555 0123", "ORG:Example Inc"),
 		"bob": radicaletest.Card("bob", "Bob Sample", "TEL;TYPE=WORK:+1 201 555 0124", "ORG:Sample LLC"),
+		"eve": radicaletest.Card("eve", "Eve Extension", "TEL;TYPE=WORK:101"),
 	})
 	cfg.Service.Contacts = &config.Contacts{CardDAVURL: book, Region: "US"}
 	apptest.Launch(t, cfg)
@@ -46,6 +48,36 @@ func TestContactsOnlyWhileSignedIn(t *testing.T) {
 	require.NoError(t, w.ClickAuthorize(ctx))
 	authStatus(ctx, t, w, seq, true)
 
+	// On authorization the widget matches its call history's numbers, an extension number
+	// among them (PROTOCOL.md, Contacts: match): answered, the extension by a contact's.
+	m, err := w.WaitFor(ctx, standin.After(seq, standin.All(standin.IsKind(standin.KindResponse),
+		func(r standin.Report) bool {
+			return r.Path == "/contacts/match" && strings.Contains(string(r.Request), `"101"`)
+		})))
+	require.NoError(t, err)
+	var matched struct {
+		Data  map[string][]struct{ Name string } `json:"data"`
+		Error string                             `json:"error"`
+	}
+	require.NoError(t, json.Unmarshal(m.Response, &matched), "%s", m.Response)
+	require.Empty(t, matched.Error)
+	require.Len(t, matched.Data["101"], 1, "%s", m.Response)
+	assert.Equal(t, "Eve Extension", matched.Data["101"][0].Name)
+	require.Len(t, matched.Data["+12015550124"], 1, "%s", m.Response)
+	assert.Equal(t, "Bob Sample", matched.Data["+12015550124"][0].Name)
+
+	// Search as the user sees it: the widget re-filters the answer by name and by the number
+	// string; a formatted query still finds the numbers, a company alone is not claimed.
+	found, err := w.Search(ctx, "Sample LLC")
+	require.NoError(t, err)
+	assert.Empty(t, shown(found))
+	found, err = w.Search(ctx, "ann")
+	require.NoError(t, err)
+	assert.Equal(t, []string{"Ann Example +12015550123"}, shown(found))
+	found, err = w.Search(ctx, "+1 201-555")
+	require.NoError(t, err)
+	assert.ElementsMatch(t, []string{"Ann Example +1 201-555-0123", "Bob Sample +1 201-555-0124"}, shown(found))
+
 	resp, err := w.Request(ctx, "/contacts", map[string]any{"page": 1})
 	require.NoError(t, err)
 	var page struct {
@@ -65,7 +97,7 @@ func TestContactsOnlyWhileSignedIn(t *testing.T) {
 			names[c.Name] = digits(c.PhoneNumbers[0].PhoneNumber) // any format the widget can dial
 		}
 	}
-	assert.Equal(t, map[string]string{"Ann Example": "12015550123", "Bob Sample": "12015550124"}, names)
+	assert.Equal(t, map[string]string{"Ann Example": "12015550123", "Bob Sample": "12015550124", "Eve Extension": "101"}, names)
 
 	resp, err = w.Request(ctx, "/contacts/match", map[string]any{"phoneNumbers": []string{"+12015550124"}})
 	require.NoError(t, err)
@@ -81,6 +113,15 @@ func TestContactsOnlyWhileSignedIn(t *testing.T) {
 		require.NoError(t, err, p.path)
 		assertError(t, resp, "not authorized")
 	}
+}
+
+// shown is what the widget lists for a search: name and number of each entry.
+func shown(res standin.SearchResult) []string {
+	var out []string
+	for _, r := range res.Results {
+		out = append(out, r.Name+" "+r.PhoneNumber)
+	}
+	return out
 }
 
 func digits(s string) string {

@@ -3,6 +3,9 @@ package e2e
 // Issue 4: the app as a desktop citizen: tel: links, start at login, ring notifications.
 
 import (
+	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -18,23 +21,43 @@ import (
 )
 
 // TestTelLinkGoesToRunningApp: a second launch with a tel: URI hands the number to the running
-// app, whose widget gets rc-adapter-new-call once its dialer is ready; the second process exits.
+// app, whose widget gets rc-adapter-new-call (toCall false) once it is logged in to
+// RingCentral, although its dialer says ready:false (no WebRTC in WebKitGTK: PROTOCOL.md,
+// Calling); the user is told why the call cannot start; the second process exits.
 func TestTelLinkGoesToRunningApp(t *testing.T) {
 	ctx, w, cfg := setup(t)
+	d := startDesktop(t)
+	notes := desktoptest.StartNotifications(t, d.conn)
 	a := apptest.Launch(t, cfg)
-	ready, err := w.WaitFor(ctx, standin.All(standin.IsKind(standin.KindSent), func(r standin.Report) bool {
-		return r.Type == bridge.TypeDialerStatus
-	}))
-	require.NoError(t, err)
 	registration(ctx, t, w, 0)
+	loggedIn, err := w.WaitFor(ctx, sent(bridge.TypeLoginStatus, `"loggedIn":true`))
+	require.NoError(t, err)
+	st, err := w.State(ctx)
+	require.NoError(t, err)
+	require.False(t, st.DialerReady, "this stand-in runs in a WebKitGTK without WebRTC")
 
 	second := a.Again(t, "tel:+15551234567")
-	r, err := w.WaitFor(ctx, standin.After(ready.Seq, standin.IsMessage(bridge.TypeNewCall)))
+	r, err := w.WaitFor(ctx, standin.After(loggedIn.Seq, standin.IsMessage(bridge.TypeNewCall)))
 	require.NoError(t, err)
 	var number string
 	require.True(t, r.Field("phoneNumber", &number))
 	assert.Equal(t, "+15551234567", number)
+	var toCall bool
+	require.True(t, r.Field("toCall", &toCall))
+	assert.False(t, toCall)
 	assert.Equal(t, w.Origin(), r.Origin)
+	// (A notice that the number waits for the login may come first, if the app had not yet
+	// heard the page's loggedIn:true.)
+	for {
+		n, err := notes.Wait(ctx)
+		require.NoError(t, err, "the user must hear why the call does not start")
+		if strings.Contains(n.Summary+" "+n.Body, "not ready") {
+			break
+		}
+	}
+
+	require.NoError(t, w.Show(ctx, "dialer"))
+	screenshot(t, "main-window-dialer-not-ready")
 
 	code, err := second.Wait(ctx)
 	require.NoError(t, err, "the second process must hand over and exit")
@@ -46,6 +69,50 @@ func TestTelLinkGoesToRunningApp(t *testing.T) {
 	}
 	// One page load: the number went to the running widget, not a new window.
 	assert.Equal(t, 1, len(filter(w.Reports(), standin.IsKind(standin.KindLoad))))
+	for _, r := range w.Reports() {
+		assert.False(t, r.Kind == standin.KindIgnored && r.Type == bridge.TypeNewCall, "the widget dropped the number: %s", r.Error)
+	}
+}
+
+// TestTelLinkWaitsForRingCentralLogin: a tel: number that arrives while the widget is logged
+// out of RingCentral (it would drop rc-adapter-new-call) waits, the user is told so, and it
+// reaches the dialer once the widget's own login is done.
+func TestTelLinkWaitsForRingCentralLogin(t *testing.T) {
+	ctx, w, cfg := setup(t)
+	delete(cfg.Widget.Params, "jwt")
+	d := startDesktop(t)
+	notes := desktoptest.StartNotifications(t, d.conn)
+	login := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		back := r.URL.Query().Get("redirect_uri") + "?code=rc-code&state=" + url.QueryEscape(r.URL.Query().Get("state"))
+		http.Redirect(rw, r, back, http.StatusFound)
+	}))
+	t.Cleanup(login.Close)
+	a := apptest.Launch(t, cfg)
+	registration(ctx, t, w, 0)
+	_, err := w.WaitFor(ctx, sent(bridge.TypeLoginStatus, `"loggedIn":false`))
+	require.NoError(t, err)
+
+	second := a.Again(t, "tel:+15551234567")
+	n, err := notes.Wait(ctx)
+	require.NoError(t, err)
+	assert.Contains(t, n.Summary+" "+n.Body, "logged in to RingCentral")
+	code, err := second.Wait(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, 0, code)
+	assert.Empty(t, filter(w.Reports(), standin.IsMessage(bridge.TypeNewCall)), "the widget is logged out: it would drop the number")
+
+	_, err = w.StartLogin(ctx, login.URL+"/restapi/oauth/authorize")
+	require.NoError(t, err)
+	in, err := w.WaitFor(ctx, sent(bridge.TypeLoginStatus, `"loggedIn":true`))
+	require.NoError(t, err)
+	r, err := w.WaitFor(ctx, standin.After(in.Seq, standin.IsMessage(bridge.TypeNewCall)))
+	require.NoError(t, err)
+	var number string
+	require.True(t, r.Field("phoneNumber", &number))
+	assert.Equal(t, "+15551234567", number)
+	for _, r := range w.Reports() {
+		assert.False(t, r.Kind == standin.KindIgnored && r.Type == bridge.TypeNewCall, "the widget dropped the number: %s", r.Error)
+	}
 }
 
 // TestStartAtLogin: the tray's "Start at login" writes and removes the XDG autostart entry.
@@ -97,16 +164,12 @@ func TestRingWhileHiddenNotifies(t *testing.T) {
 	_, err = a.WaitWindow(ctx, mainTitle, false)
 	require.NoError(t, err)
 
-	w.Post(map[string]any{"type": bridge.TypeCallRing, "call": map[string]any{
-		// The widget's call objects carry RingCentral's party shape: {phoneNumber, name}.
-		"direction": "Inbound", "from": map[string]any{"phoneNumber": "+15551230001", "name": "Ann Example"},
-		"to": map[string]any{"phoneNumber": "+16505550100"}, "telephonyStatus": "Ringing", "sessionId": "e2e-session-1",
-	}})
+	// The real shape: call.from is the number as a string, with fromUserName (PROTOCOL.md).
+	require.NoError(t, w.Ring(ctx, "+15551230001", "Ann Example"))
 	n, err := notes.Wait(ctx)
 	require.NoError(t, err)
 	text := n.Summary + " " + n.Body
-	assert.True(t, strings.Contains(text, "Ann Example") || strings.Contains(text, "5551230001"),
-		"the notification says who calls: %q", text)
+	assert.Contains(t, text, "Ann Example (+15551230001)", "the notification says who calls")
 }
 
 func filter(rs []standin.Report, match func(standin.Report) bool) []standin.Report {

@@ -148,10 +148,14 @@ func TestLocalStorageSurvivesRestart(t *testing.T) {
 }
 
 // TestLoginPopupGivesAuthorizationCode: the widget's own (RingCentral) login without popups:
-// rc-login-popup-notify makes the app open oAuthUri in a window; when that window reaches the
-// widget's redirectUri the widget gets rc-adapter-authorization-code with the full URL.
+// the widget posts rc-login-popup-notify, the app opens oAuthUri in a window, and when that
+// window reaches the widget's redirectUri the widget gets the full URL as callbackUri and logs
+// in with the PKCE verifier it kept. No params.redirectUri: the app must expect the widget's
+// default, ./redirect.html next to app.html (PROTOCOL.md, Loading).
 func TestLoginPopupGivesAuthorizationCode(t *testing.T) {
 	ctx, w, cfg := setup(t)
+	delete(cfg.Widget.Params, "jwt")
+	delete(cfg.Widget.Params, "redirectUri")
 	var hits atomic.Int32
 	login := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
 		hits.Add(1)
@@ -161,19 +165,29 @@ func TestLoginPopupGivesAuthorizationCode(t *testing.T) {
 	t.Cleanup(login.Close)
 	apptest.Launch(t, cfg)
 	registration(ctx, t, w, 0)
+	_, err := w.WaitFor(ctx, sent(bridge.TypeLoginStatus, `"loggedIn":false`))
+	require.NoError(t, err)
 
-	oAuthURI := login.URL + "/restapi/oauth/authorize?" + url.Values{
-		"response_type": {"code"}, "client_id": {"e2e-client"}, "redirect_uri": {w.RedirectURL()},
-		"state": {"st-42"}, "code_challenge": {"abc"}, "code_challenge_method": {"S256"},
-	}.Encode()
-	w.LoginPopup(oAuthURI)
+	oAuthURI, err := w.StartLogin(ctx, login.URL+"/restapi/oauth/authorize")
+	require.NoError(t, err)
+	u, err := url.Parse(oAuthURI)
+	require.NoError(t, err)
 	r, err := w.WaitFor(ctx, standin.IsMessage(bridge.TypeAuthorizationCode))
 	require.NoError(t, err)
 	var callback string
 	require.True(t, r.Field("callbackUri", &callback))
-	assert.Equal(t, w.RedirectURL()+"?code=rc-code-123&state=st-42", callback)
+	assert.Equal(t, w.RedirectURL()+"?code=rc-code-123&state="+url.QueryEscape(u.Query().Get("state")), callback)
 	assert.Equal(t, w.Origin(), r.Origin)
 	assert.Positive(t, hits.Load(), "the login window opened oAuthUri")
+	_, err = w.WaitFor(ctx, standin.After(r.Seq, sent(bridge.TypeLoginStatus, `"loggedIn":true`)))
+	require.NoError(t, err, "the widget logged in with the verifier it kept")
+}
+
+// sent matches the widget's own posts of typ whose message contains substr.
+func sent(typ, substr string) func(standin.Report) bool {
+	return func(r standin.Report) bool {
+		return r.Kind == standin.KindSent && r.Type == typ && strings.Contains(string(r.Message), substr)
+	}
 }
 
 // TestCloseWindowKeepsRunning: the title-bar close button hides the window; the process stays,

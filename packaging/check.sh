@@ -95,7 +95,7 @@ check_deb() {
 
 	installed=yes
 	if ! $sudo dpkg -i "$deb" >"$tmp/dpkg.log" 2>&1; then
-		fail "deb: dpkg -i failed (missing runtime deps? apt-get install libgtk-3-0 libwebkit2gtk-4.1-0):"
+		fail "deb: dpkg -i failed (missing runtime deps? apt-get install libgtk-3-0 libwebkit2gtk-4.1-0 libopus0):"
 		cat "$tmp/dpkg.log" >&2
 		return 0
 	fi
@@ -145,7 +145,7 @@ check_rpm() {
 	if diff -u "$tmp/expected" "$tmp/rpm-files" >"$tmp/diff"; then pass "rpm: rpm -qpl lists exactly the expected files"; else fail "rpm: file list differs:"; cat "$tmp/diff" >&2; fi
 	rpm -qpR "$rpm" 2>/dev/null >"$tmp/rpm-req"
 	local dep
-	for dep in gtk3 webkit2gtk4.1; do
+	for dep in gtk3 webkit2gtk4.1 opus; do
 		if grep -qx "$dep" "$tmp/rpm-req"; then pass "rpm: requires $dep"; else fail "rpm: rpm -qpR lacks $dep"; fi
 	done
 	local name

@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
 # Installs the Debian/Ubuntu packages the app needs: "run" to build and run it,
-# "test" for everything the test suite starts (Xvfb, D-Bus, a keyring, Radicale,
-# the packaging tools). Skips apt when everything is already there.
+# "test" for everything the test suite starts (Xvfb, D-Bus, a keyring, Radicale, a
+# PulseAudio server for the calling tests, the packaging tools). Skips apt when
+# everything is already there.
 set -euo pipefail
 mode=${1:-run}
 
-run_pkgs=(pkg-config gcc g++ libgtk-3-dev libwebkit2gtk-4.1-dev)
+# libopus: the calling engine's Opus codec (libopus-dev to build, libopus0 to run).
+run_pkgs=(pkg-config gcc g++ libgtk-3-dev libwebkit2gtk-4.1-dev libopus-dev libopus0)
 test_pkgs=("${run_pkgs[@]}" xvfb xauth dbus dbus-x11 gnome-keyring libsecret-tools
   imagemagick xdotool radicale desktop-file-utils appstream
   nsis msitools wixl rpm mingw-w64 g++-mingw-w64-x86-64-posix gcc-mingw-w64-x86-64-posix
-  icnsutils osslsigncode chromium nodejs)
+  icnsutils osslsigncode chromium nodejs
+  pulseaudio pulseaudio-utils)
 
 case "$mode" in
   run) pkgs=("${run_pkgs[@]}") ;;

@@ -62,6 +62,18 @@ void et_configure_view(GtkWidget *window) {
   webkit_settings_set_hardware_acceleration_policy(s, WEBKIT_HARDWARE_ACCELERATION_POLICY_NEVER);
 }
 
+// et_drop_bindings removes webview_go's own message handler ("external", in the page's
+// world). It answers a call by evaluating a script in the top frame that holds the caller's
+// id unescaped, so any frame could run code in the page through it (issue 9). The package
+// binds nothing.
+void et_drop_bindings(GtkWidget *window) {
+  WebKitWebView *v = et_view(window);
+  if (v) {
+    webkit_user_content_manager_unregister_script_message_handler(webkit_web_view_get_user_content_manager(v),
+                                                                  "external");
+  }
+}
+
 int et_hardware_acceleration_never(GtkWidget *window) {
   WebKitWebView *v = et_view(window);
   return v && webkit_settings_get_hardware_acceleration_policy(webkit_web_view_get_settings(v)) ==
@@ -77,6 +89,88 @@ static gboolean on_delete(GtkWidget *w, GdkEvent *e, gpointer h) {
 static void on_visible(GObject *o, GParamSpec *p, gpointer h) {
   (void)p;
   etVisibleChanged((uintptr_t)h, gtk_widget_get_visible(GTK_WIDGET(o)));
+}
+
+// et_add_script adds js, run at document start in the top frame of every page loaded after
+// it: in the app's isolated world when host is set, else in the page's own world.
+void et_add_script(GtkWidget *window, const char *js, int host) {
+  WebKitWebView *v = et_view(window);
+  if (!v) {
+    return;
+  }
+  WebKitUserScript *s =
+      host ? webkit_user_script_new_for_world(js, WEBKIT_USER_CONTENT_INJECT_TOP_FRAME,
+                                              WEBKIT_USER_SCRIPT_INJECT_AT_DOCUMENT_START, ET_WORLD, NULL, NULL)
+           : webkit_user_script_new(js, WEBKIT_USER_CONTENT_INJECT_TOP_FRAME,
+                                    WEBKIT_USER_SCRIPT_INJECT_AT_DOCUMENT_START, NULL, NULL);
+  webkit_user_content_manager_add_script(webkit_web_view_get_user_content_manager(v), s);
+  webkit_user_script_unref(s);
+}
+
+// on_host_message takes what a host script posted. Only a string of at most
+// ET_MAX_HOST_MESSAGE bytes goes on to Go; anything else is dropped here, before Go copies
+// or parses it.
+static void on_host_message(WebKitUserContentManager *m, WebKitJavascriptResult *r, gpointer h) {
+  (void)m;
+  JSCValue *value = webkit_javascript_result_get_js_value(r);
+  if (!value || !jsc_value_is_string(value)) {
+    etHostDropped((uintptr_t)h, 0, 0);
+    return;
+  }
+  GBytes *b = jsc_value_to_string_as_bytes(value);
+  gsize n = 0;
+  const char *data = b ? g_bytes_get_data(b, &n) : NULL;
+  if (!data || n > ET_MAX_HOST_MESSAGE) {
+    etHostDropped((uintptr_t)h, 1, n);
+  } else {
+    etHostMessage((uintptr_t)h, (char *)data, n);
+  }
+  if (b) {
+    g_bytes_unref(b);
+  }
+}
+
+// et_listen_host registers the app's message handler in its isolated world only: page
+// scripts and frames see no window.webkit.messageHandlers.embeddableTray.
+void et_listen_host(GtkWidget *window, uintptr_t handle) {
+  WebKitWebView *v = et_view(window);
+  if (!v) {
+    return;
+  }
+  WebKitUserContentManager *m = webkit_web_view_get_user_content_manager(v);
+  g_signal_connect(m, "script-message-received::" ET_HANDLER, G_CALLBACK(on_host_message), (gpointer)handle);
+  webkit_user_content_manager_register_script_message_handler_in_world(m, ET_HANDLER, ET_WORLD);
+}
+
+// et_eval_host evaluates js in the app's isolated world of the top frame; its result and
+// errors are dropped.
+void et_eval_host(GtkWidget *window, const char *js) {
+  WebKitWebView *v = et_view(window);
+  if (v) {
+    webkit_web_view_evaluate_javascript(v, js, -1, ET_WORLD, NULL, NULL, NULL, NULL);
+  }
+}
+
+// on_decide_policy refuses the main resource of a frame (or of the page) that Go's policy
+// does not allow; it decides on the response, the first point where WebKit says whether the
+// load is the page's or a frame's. Everything else gets WebKit's default.
+static gboolean on_decide_policy(WebKitWebView *v, WebKitPolicyDecision *d, WebKitPolicyDecisionType type, gpointer h) {
+  (void)v;
+  if (type != WEBKIT_POLICY_DECISION_TYPE_RESPONSE) {
+    return FALSE;
+  }
+  WebKitResponsePolicyDecision *r = WEBKIT_RESPONSE_POLICY_DECISION(d);
+  WebKitURIResponse *resp = webkit_response_policy_decision_get_response(r);
+  const char *uri = resp ? webkit_uri_response_get_uri(resp) : NULL;
+  if (!uri) {
+    uri = webkit_uri_request_get_uri(webkit_response_policy_decision_get_request(r));
+  }
+  if (etAllowLoad((uintptr_t)h, (char *)(uri ? uri : ""),
+                  webkit_response_policy_decision_is_main_frame_main_resource(r))) {
+    return FALSE;
+  }
+  webkit_policy_decision_ignore(d);
+  return TRUE;
 }
 
 static void on_uri(GObject *o, GParamSpec *p, gpointer h) {
@@ -109,12 +203,13 @@ void et_connect(GtkWidget *window, uintptr_t handle) {
     g_signal_connect(v, "notify::uri", G_CALLBACK(on_uri), h);
     g_signal_connect(v, "load-changed", G_CALLBACK(on_load_changed), h);
     g_signal_connect(v, "load-failed", G_CALLBACK(on_load_failed), h);
+    g_signal_connect(v, "decide-policy", G_CALLBACK(on_decide_policy), h);
   }
 }
 
-// et_detach silences the window: our handlers go, and so does webview_go's message handler,
-// so the page can no longer call bound functions (whose answers would reach a freed view).
-// The title-bar button then closes nothing until the window is destroyed.
+// et_detach silences the window: our handlers go, the app's message handler too, so nothing
+// the page does reaches Go any more. The title-bar button then closes nothing until the
+// window is destroyed.
 void et_detach(GtkWidget *window, uintptr_t handle) {
   gpointer h = (gpointer)handle;
   g_signal_handlers_disconnect_by_data(window, h);
@@ -122,8 +217,10 @@ void et_detach(GtkWidget *window, uintptr_t handle) {
   WebKitWebView *v = et_view(window);
   if (v) {
     g_signal_handlers_disconnect_by_data(v, h);
-    webkit_user_content_manager_unregister_script_message_handler(
-        webkit_web_view_get_user_content_manager(v), "external");
+    WebKitUserContentManager *m = webkit_web_view_get_user_content_manager(v);
+    g_signal_handlers_disconnect_by_data(m, h);
+    webkit_user_content_manager_unregister_script_message_handler_in_world(m, ET_HANDLER, ET_WORLD);
+    webkit_user_content_manager_unregister_script_message_handler(m, "external");
   }
   gtk_widget_hide(window);
 }

@@ -48,9 +48,10 @@ func etIdle(h C.uintptr_t) {
 }
 
 type gtkWindow struct {
-	win    *C.GtkWidget
-	wv     wv.WebView
-	handle cgo.Handle // of the *Window, the data of every signal handler
+	win       *C.GtkWidget
+	wv        wv.WebView
+	handle    cgo.Handle // of the *Window, the data of every signal handler
+	listening bool       // the host message handler is registered
 }
 
 func newNative(w *Window) native {
@@ -76,6 +77,31 @@ func (g *gtkWindow) destroy() {
 	g.wv.Destroy() // the view only: webview_go does not own the window
 	C.et_destroy(g.win)
 	g.handle.Delete()
+}
+
+func (g *gtkWindow) addScript(js string, host bool) {
+	cs := C.CString(js)
+	defer C.free(unsafe.Pointer(cs))
+	h := C.int(0)
+	if host {
+		h = 1
+	}
+	C.et_add_script(g.win, cs, h)
+}
+
+func (g *gtkWindow) listenHost() {
+	if g.listening {
+		return
+	}
+	g.listening = true
+	C.et_drop_bindings(g.win)
+	C.et_listen_host(g.win, C.uintptr_t(g.handle))
+}
+
+func (g *gtkWindow) evalHost(js string) {
+	cs := C.CString(js)
+	defer C.free(unsafe.Pointer(cs))
+	C.et_eval_host(g.win, cs)
 }
 
 // requestClose does what the title-bar close button does; UI thread. For tests.
@@ -111,6 +137,24 @@ func etLoadFailed(h C.uintptr_t, uri, domain *C.char, code C.int, message *C.cha
 	return C.FALSE
 }
 
+//export etHostMessage
+func etHostMessage(h C.uintptr_t, msg *C.char, n C.size_t) {
+	windowOf(h).hostMessage(C.GoStringN(msg, C.int(n)))
+}
+
+//export etHostDropped
+func etHostDropped(h C.uintptr_t, isString C.int, size C.size_t) {
+	windowOf(h).hostDropped(isString != 0, int(size))
+}
+
+//export etAllowLoad
+func etAllowLoad(h C.uintptr_t, uri *C.char, mainFrame C.gboolean) C.gboolean {
+	if windowOf(h).allowLoad(C.GoString(uri), mainFrame != 0) {
+		return C.TRUE
+	}
+	return C.FALSE
+}
+
 // The helpers below answer questions about the WebKit set-up; UI thread.
 
 // DataDir returns where WebKit keeps the website data of every window (localStorage,
@@ -123,6 +167,11 @@ func (u *UI) DataDir() (string, error) {
 	d := C.et_data_dir()
 	defer C.g_free(C.gpointer(d))
 	return C.GoString(d), nil
+}
+
+// hostNative is the C side's world, handler name and size cap, for a test.
+func hostNative() (world, handler string, max int) {
+	return C.ET_WORLD, C.ET_HANDLER, int(C.ET_MAX_HOST_MESSAGE)
 }
 
 func programName() string { return C.GoString(C.et_prgname()) }

@@ -54,6 +54,10 @@ func (p *plainWindow) destroy() {
 	p.wv.Destroy()
 }
 
+func (p *plainWindow) addScript(js string, _ bool) { plainAddScript(p.wv, js) }
+func (p *plainWindow) listenHost()                 {}
+func (p *plainWindow) evalHost(js string)          { plainEvalHost(p.wv, js) }
+
 // DataDir is not known here: WebView2 and WKWebView keep website data in their own places.
 func (u *UI) DataDir() (string, error) {
 	return "", errors.New("webview: the website data directory is only known on Linux")

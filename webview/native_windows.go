@@ -72,6 +72,10 @@ func (n *win32Window) destroy() {
 	unsubclassWindow(n.hwnd)
 }
 
+func (n *win32Window) addScript(js string, _ bool) { plainAddScript(n.wv, js) }
+func (n *win32Window) listenHost()                 {}
+func (n *win32Window) evalHost(js string)          { plainEvalHost(n.wv, js) }
+
 // DataDir is not known here: WebView2 keeps website data in its own place.
 func (u *UI) DataDir() (string, error) {
 	return "", errors.New("webview: the website data directory is only known on Linux")

@@ -31,3 +31,10 @@ func newPlainView(o Options) wv.WebView {
 	v.SetSize(o.Width, o.Height, wv.Hint(hint))
 	return v
 }
+
+// Outside Linux there is no isolated world yet (the windows branch builds WebView2's): a host
+// script runs in the page's world, and nothing reaches OnHostMessage. The app's bridge is then
+// not connected, rather than connected through webview_go's injectable bindings.
+
+func plainAddScript(v wv.WebView, js string) { v.Init(js) }
+func plainEvalHost(v wv.WebView, js string)  { v.Eval(js) }

@@ -3,20 +3,23 @@
 // windows (sign-in, the widget's own login) made only when needed.
 //
 // It wraps github.com/webview/webview_go and adds what that package leaves out: close-to-hide,
-// show/raise, visibility, navigation and load-failure callbacks, WebKit memory settings. It
-// knows GTK and WebKit, and nothing of the pages it shows.
+// show/raise, visibility, navigation and load-failure callbacks, a navigation policy, WebKit
+// memory settings, and a message channel to scripts of the app's own isolated script world
+// (AddHostScript, OnHostMessage, EvalHost) in place of webview_go's bindings. It knows GTK and
+// WebKit, and nothing of the pages it shows.
 //
 // Threading: webview_go locks the main goroutine to the main OS thread in its init, and this
 // package does the same (see init below), so New and Run must be called from the main
 // goroutine (in tests: from TestMain, with m.Run on another goroutine). Every other method is
 // safe from any goroutine: it is queued to the UI thread and runs there in call order.
-// Callbacks (OnClose, OnNavigate, ...) and bound functions run on the UI thread: keep them
+// Callbacks (OnClose, OnNavigate, OnHostMessage, ...) run on the UI thread: keep them
 // short and hand slow work to a goroutine.
 package webview
 
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"reflect"
 	"runtime"
 	"sync"
@@ -81,6 +84,12 @@ type native interface {
 	// safely before destroy.
 	detach()
 	destroy()
+	// addScript adds a document-start script for the top frame, in the host world or the
+	// page's; listenHost registers the host message handler (once); evalHost evaluates in
+	// the host world.
+	addScript(js string, host bool)
+	listenHost()
+	evalHost(js string)
 }
 
 // UI is the one UI loop of the process and the owner of the main window.
@@ -157,7 +166,7 @@ func (u *UI) Dispatch(f func()) {
 // NewWindow makes a secondary window, for a sign-in or a login page. Nothing is created before
 // it is called; the native window itself is made on the UI thread right after, before any
 // other call on it runs, so the returned Window can be used at once. It is shown unless
-// o.Hidden, and has no bindings unless the caller binds. Safe from any goroutine.
+// o.Hidden, and has no message handler unless OnHostMessage is called. Safe from any goroutine.
 func (u *UI) NewWindow(o Options) (*Window, error) {
 	o = o.withDefaults()
 	u.mu.Lock()
@@ -191,11 +200,15 @@ type Window struct {
 	onVisible func(bool)
 	onNav     func(string)
 	onFail    func(string, error)
+	onHost    func(string, string)
+	onCommit  func(string)
+	policy    NavigationPolicy
 
 	// UI thread only.
-	nat     native
-	gone    bool   // destroyed (secondary) or UI ended
-	lastURI string // last URI given to OnNavigate, to report each change once
+	nat       native
+	gone      bool   // destroyed (secondary) or UI ended
+	lastURI   string // last URI given to OnNavigate, to report each change once
+	committed string // URI of the page committed in the top frame
 }
 
 func newWindowValue(u *UI, o Options, main bool) *Window {
@@ -238,16 +251,23 @@ func (w *Window) Navigate(url string) {
 // iframe, a postMessage origin check) must be served over HTTP instead.
 func (w *Window) SetHTML(html string) { w.do(func(n native) { n.view().SetHtml(html) }) }
 
+// Deprecated: use AddPageScript. Removed once the app no longer uses it.
+//
 // Init adds a script run at document start in the top frame of every page loaded after it:
 // call it before the first Navigate.
 func (w *Window) Init(js string) { w.do(func(n native) { n.view().Init(js) }) }
 
+// Deprecated: use EvalHost. Removed once the app no longer uses it.
+//
 // Eval runs js in the current page; its result is ignored.
 func (w *Window) Eval(js string) { w.do(func(n native) { n.view().Eval(js) }) }
 
 // SetTitle sets the window's title.
 func (w *Window) SetTitle(t string) { w.do(func(n native) { n.view().SetTitle(t) }) }
 
+// Deprecated: webview_go's binding is injectable (issue 9); use the host channel. Removed
+// once the app no longer uses it. A window whose OnHostMessage is set has no bindings.
+//
 // Bind makes f callable from every page of this window (only this one) as window[name],
 // returning a Promise. f runs on the UI thread; it returns nothing, a value, an error, or a
 // value and an error (an error rejects the Promise with its text). Any page the window loads
@@ -295,6 +315,82 @@ func checkBindable(name string, f any) error {
 		return fmt.Errorf("webview: Bind %q: the second result must be an error", name)
 	}
 	return nil
+}
+
+// HostWorld is the name of the app's isolated script world, HostHandler the name of the
+// message handler registered only in it: a host script posts with
+// window.webkit.messageHandlers.embeddableTray.postMessage(string).
+const (
+	HostWorld   = "embeddable-tray"
+	HostHandler = "embeddableTray"
+)
+
+// MaxHostMessage is the largest message, in bytes, a host script may post; a larger one is
+// dropped by the native layer before it is copied to Go or parsed.
+const MaxHostMessage = 1 << 20
+
+// AddHostScript adds js, run at document start in the TOP FRAME ONLY of every page loaded
+// after it, in the app's isolated script world (HostWorld). Page scripts and frames cannot see
+// that world's globals or its message handler; its window.postMessage and DOM are the page's.
+// Call it before the first Navigate.
+//
+// Only on Linux is the world isolated. Elsewhere (until the platform's own channel is built)
+// the script runs in the page's world and its messages do not reach OnHostMessage.
+func (w *Window) AddHostScript(js string) { w.do(func(n native) { n.addScript(js, true) }) }
+
+// AddPageScript adds js, run at document start in the top frame only, in the PAGE's world,
+// for code the page itself must see (a shim that defines page APIs). It runs no earlier than
+// the host scripts: do not count on an order between the two worlds.
+func (w *Window) AddPageScript(js string) { w.do(func(n native) { n.addScript(js, false) }) }
+
+// OnHostMessage sets the one function that receives what host scripts post (see
+// AddHostScript). pageURI is the URI of the page committed in the window when the message
+// arrived; a message over MaxHostMessage bytes, or one that is not a string, never gets here.
+// f runs on the UI thread: keep it short. A window gets its message handler only once this is
+// called; nil keeps the handler and drops the messages.
+func (w *Window) OnHostMessage(f func(pageURI, msg string)) {
+	w.mu.Lock()
+	w.onHost = f
+	w.mu.Unlock()
+	if f != nil {
+		w.do(func(n native) { n.listenHost() })
+	}
+}
+
+// EvalHost evaluates js in the app's isolated world of the top frame, where the host scripts
+// live: its window.postMessage is the real one, whatever the page redefines. Its result and
+// errors are dropped.
+func (w *Window) EvalHost(js string) { w.do(func(n native) { n.evalHost(js) }) }
+
+// OnLoadCommitted sets the function told of every load committed in the top frame, reloads
+// included, with the page's URI: from then on the window shows that page. It is told before
+// any host message of the new page. f runs on the UI thread.
+func (w *Window) OnLoadCommitted(f func(uri string)) {
+	w.mu.Lock()
+	w.onCommit = f
+	w.mu.Unlock()
+}
+
+// NavigationPolicy says which pages and frames a window may load. Its functions run on the UI
+// thread and must be quick; nil ones allow everything.
+type NavigationPolicy struct {
+	// Page reports whether the window may show a top-level page at uri. A refused page is not
+	// loaded (the window stays on its page) and is handed to Elsewhere.
+	Page func(uri string) bool
+	// Frame reports whether a frame may load the document at uri; a refused frame stays empty.
+	Frame func(uri string) bool
+	// Elsewhere gets each refused top-level page, on a goroutine of its own (to open it in
+	// the system browser, say).
+	Elsewhere func(uri string)
+}
+
+// SetNavigationPolicy restricts what the window loads from now on. WebKit asks once it has the
+// response of a page or frame: the request reaches the server, but nothing of its answer is
+// loaded.
+func (w *Window) SetNavigationPolicy(p NavigationPolicy) {
+	w.mu.Lock()
+	w.policy = p
+	w.mu.Unlock()
 }
 
 // Show shows the window and brings it to the front, also from another workspace or when
@@ -360,8 +456,7 @@ func (w *Window) Close() {
 }
 
 // destroySoon detaches the window now and frees it on the next turn of the loop, after
-// whatever the page queued before (webview_go answers bound calls through the loop, and an
-// answer to a freed view would crash). UI thread.
+// whatever was queued for it before (work queued for a freed view would crash). UI thread.
 func (w *Window) destroySoon() {
 	if w.gone {
 		return
@@ -419,6 +514,15 @@ func (w *Window) setVisible(v bool) {
 
 // uriChanged reports a URI the view took; committed says a load was committed.
 func (w *Window) uriChanged(uri string, committed bool) {
+	if committed {
+		w.committed = uri
+		w.mu.Lock()
+		f := w.onCommit
+		w.mu.Unlock()
+		if f != nil {
+			f(uri)
+		}
+	}
 	if uri == "" || (!committed && uri == w.lastURI) {
 		return
 	}
@@ -429,6 +533,44 @@ func (w *Window) uriChanged(uri string, committed bool) {
 	if f != nil {
 		f(uri)
 	}
+}
+
+// hostMessage hands a host script's message to OnHostMessage's function.
+func (w *Window) hostMessage(msg string) {
+	w.mu.Lock()
+	f := w.onHost
+	w.mu.Unlock()
+	if f != nil {
+		f(w.committed, msg)
+	}
+}
+
+// hostDropped logs a host message the native layer dropped (its content never reaches Go).
+func (w *Window) hostDropped(isString bool, size int) {
+	reason := "not a string"
+	if isString {
+		reason = "too large"
+	}
+	slog.Default().Warn("webview: dropped a host message", "window", w.opts.Title, "reason", reason,
+		"size", size, "max", MaxHostMessage)
+}
+
+// allowLoad applies the navigation policy to the main resource of the page (mainFrame) or of
+// a frame.
+func (w *Window) allowLoad(uri string, mainFrame bool) bool {
+	w.mu.Lock()
+	p := w.policy
+	w.mu.Unlock()
+	if !mainFrame {
+		return p.Frame == nil || p.Frame(uri)
+	}
+	if p.Page == nil || p.Page(uri) {
+		return true
+	}
+	if p.Elsewhere != nil {
+		go p.Elsewhere(uri)
+	}
+	return false
 }
 
 // loadFailed reports a failed top-level load and says whether it was handled (so the platform

@@ -17,8 +17,9 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// pageServer serves /start (a redirect to /page) and /page, whose script reports what it sees
-// to the bound function "report" when there is one, and otherwise through its URL hash.
+// pageServer serves /start (a redirect to /page) and /page, whose script writes into its URL
+// hash what it sees: the mark of a page script (AddPageScript) and which message handlers
+// the page can reach.
 func pageServer(t *testing.T) *httptest.Server {
 	t.Helper()
 	mux := http.NewServeMux()
@@ -28,11 +29,8 @@ func pageServer(t *testing.T) *httptest.Server {
 	mux.HandleFunc("/page", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprint(w, `<!DOCTYPE html><title>page</title><script>
 try { localStorage.setItem("webview-test", location.href); } catch (e) {}
-if (typeof window.report === "function") {
-  window.report(location.href, String(window.__init)).then(function (r) { window.done(r); });
-} else {
-  location.hash = "report=" + typeof window.report;
-}
+var h = (window.webkit && window.webkit.messageHandlers) || {};
+location.hash = "init=" + window.__init + "&external=" + typeof h.external + "&host=" + typeof h.embeddableTray;
 </script>`)
 	})
 	srv := httptest.NewServer(mux)
@@ -40,36 +38,23 @@ if (typeof window.report === "function") {
 	return srv
 }
 
-func TestNavigateInitBind(t *testing.T) {
+func TestNavigatePageScript(t *testing.T) {
 	ui := needUI(t)
 	srv := pageServer(t)
-	w := ui.Main()
+	w, err := ui.NewWindow(Options{Title: "page script"})
+	require.NoError(t, err)
+	t.Cleanup(w.Close)
 
 	navs := make(chan string, 32)
 	w.OnNavigate(send(navs))
-	t.Cleanup(func() { w.OnNavigate(nil) })
-	reports := make(chan [2]string, 1)
-	results := make(chan string, 1)
-
-	w.Init(`window.__init = "ran";`)
-	require.NoError(t, w.Bind("report", func(href, init string) string {
-		send(reports)([2]string{href, init})
-		return "pong " + href
-	}))
-	require.NoError(t, w.Bind("done", func(r string) { send(results)(r) }))
-	err := w.Bind("done", func() {})
-	require.Error(t, err, "a name bound twice")
-	assert.Contains(t, err.Error(), "already bound")
-
+	w.AddPageScript(`window.__init = "ran";`)
 	w.Navigate(srv.URL + "/start")
 
-	want := srv.URL + "/page"
+	// The page sees the page script's mark and not the host's handler.
+	want := srv.URL + "/page#init=ran&external=object&host=undefined"
 	for uri := receive(t, navs, "OnNavigate"); uri != want; uri = receive(t, navs, "OnNavigate of "+want) {
 		t.Logf("navigated: %s", uri)
 	}
-	got := receive(t, reports, "the page calling the bound function")
-	assert.Equal(t, [2]string{want, "ran"}, got, "href seen by the page, and the Init script's mark")
-	assert.Equal(t, "pong "+want, receive(t, results, "the bound function's result"))
 }
 
 func TestMainWindowCloseHidesAndLoopGoesOn(t *testing.T) {
@@ -135,8 +120,8 @@ func TestSecondaryWindowClosedByHand(t *testing.T) {
 	w.OnNavigate(send(navs))
 	w.Navigate(srv.URL + "/page")
 
-	// The main window's bindings are not this window's: the page finds no "report".
-	want := srv.URL + "/page#report=undefined"
+	// A window nobody gave scripts or a handler: the page finds none.
+	want := srv.URL + "/page#init=undefined&external=object&host=undefined"
 	for uri := receive(t, navs, "OnNavigate"); uri != want; uri = receive(t, navs, "OnNavigate of "+want) {
 	}
 	require.Eventually(t, w.Visible, 10*time.Second, 10*time.Millisecond, "a new window is shown")

@@ -3,19 +3,20 @@ package apppassword
 import (
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"net/url"
-	"strings"
+
+	"github.com/embeddable-tray/embeddable-tray/internal/loopback"
+	"github.com/embeddable-tray/embeddable-tray/internal/weborigin"
 )
 
 // Transport sets HTTP Basic auth on every request to Server, with User and the password
 // from Source. On a 401 it forgets the password (the next request asks again) and returns
 // the response as is: app/contacts maps the 401 to contacts.ErrUnauthorized.
 //
-// The password goes only where it belongs: to Server's host or a subdomain of it (as
-// net/http forwards credentials on redirects), and only over https, or plain http to a
-// loopback address. Other requests pass through without it.
+// The password goes only where it belongs: to Server's origin (scheme, host and port;
+// not a subdomain, not another port), and only over https, or plain http to a loopback
+// address. Other requests pass through without it (app/contacts refuses them before).
 type Transport struct {
 	Base   http.RoundTripper // nil means http.DefaultTransport
 	User   func() string     // the account; "" means nobody is signed in
@@ -39,7 +40,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		return nil, err
 	}
-	if !secure(req.URL) {
+	if !loopback.Secure(req.URL) {
 		return fail(fmt.Errorf("apppassword: refusing to send the app password to %s over plain http; use https", req.URL.Host))
 	}
 	user := ""
@@ -74,38 +75,8 @@ func (t *Transport) base() http.RoundTripper {
 	return t.Base
 }
 
-// ours says whether u is on Server's host (or a subdomain of it), on its port.
+// ours says whether u is on Server's origin.
 func (t *Transport) ours(u *url.URL) bool {
 	srv, err := url.Parse(t.Server)
-	if err != nil || srv.Host == "" {
-		return false
-	}
-	if port(u) != port(srv) {
-		return false
-	}
-	host, want := strings.ToLower(u.Hostname()), strings.ToLower(srv.Hostname())
-	return host == want || strings.HasSuffix(host, "."+want)
-}
-
-func port(u *url.URL) string {
-	if p := u.Port(); p != "" {
-		return p
-	}
-	if u.Scheme == "http" {
-		return "80"
-	}
-	return "443"
-}
-
-// secure: https, or http to a loopback address (a local server, tests).
-func secure(u *url.URL) bool {
-	if u.Scheme == "https" {
-		return true
-	}
-	h := u.Hostname()
-	if h == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(h)
-	return ip != nil && ip.IsLoopback()
+	return err == nil && weborigin.Same(u, srv)
 }

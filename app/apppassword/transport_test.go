@@ -136,7 +136,7 @@ func TestTransportOurs(t *testing.T) {
 	}{
 		{"https://dav.example.com/other", true},
 		{"https://DAV.example.com:443/x", true},
-		{"https://p1.dav.example.com/x", true},
+		{"https://p1.dav.example.com/x", false},
 		{"https://example.com/x", false},
 		{"https://evildav.example.com/x", false},
 		{"https://dav.example.com:8443/x", false},

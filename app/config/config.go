@@ -24,8 +24,9 @@ import (
 // cross-origin iframe's localStorage does not survive a restart under WebKitGTK).
 const DefaultWidgetURL = "https://apps.ringcentral.com/integration/ringcentral-embeddable/latest/app.html"
 
-// DefaultRedirectURI is the widget's own OAuth redirect page, used when the config names none.
-const DefaultRedirectURI = "https://apps.ringcentral.com/integration/ringcentral-embeddable/latest/redirect.html"
+// Widget3xURL is the 3.x widget, which RingCentral's own desktop app loads since late 2025;
+// set it as widget.url to use it (its redirect page is next to it, see RedirectURI).
+const Widget3xURL = "https://apps.ringcentral.com/integration/ringcentral-embeddable/3.x/app.html"
 
 // DefaultSignInTimeout bounds how long a sign-in waits for the provider's callback.
 const DefaultSignInTimeout = 5 * time.Minute
@@ -321,12 +322,16 @@ func (c Config) WidgetOrigin() string {
 	return u.Scheme + "://" + host
 }
 
-// RedirectURI is where the widget's own RingCentral login lands.
+// RedirectURI is where the widget's own RingCentral login lands: params.redirectUri, else
+// the widget's default, ./redirect.html next to app.html (PROTOCOL.md, Loading), so
+// .../latest/app.html lands on .../latest/redirect.html and .../3.x/app.html on
+// .../3.x/redirect.html.
 func (c Config) RedirectURI() string {
 	if r := c.Widget.Params["redirectUri"]; r != "" {
 		return r
 	}
-	return DefaultRedirectURI
+	u, _ := url.Parse(c.Widget.URL) // validated
+	return u.ResolveReference(&url.URL{Path: "redirect.html"}).String()
 }
 
 // Timeout is the sign-in timeout with its default.

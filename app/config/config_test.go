@@ -34,7 +34,32 @@ func TestLoadFull(t *testing.T) {
 	assert.False(t, cfg.Service.Demo())
 	assert.Equal(t, "https://apps.example.com", cfg.WidgetOrigin())
 	assert.Equal(t, "https://Apps.Example.com:443/app.html?appServer=https%3A%2F%2Fplatform.ringcentral.com&clientId=abc&disableLoginPopup=1&x=1", cfg.WidgetURL())
-	assert.Equal(t, DefaultRedirectURI, cfg.RedirectURI())
+	assert.Equal(t, "https://Apps.Example.com:443/redirect.html", cfg.RedirectURI(), "next to app.html")
+}
+
+// TestRedirectURI: without params.redirectUri the widget lands its RingCentral login on
+// ./redirect.html next to app.html (PROTOCOL.md, Loading), for /latest/ and /3.x/ alike.
+func TestRedirectURI(t *testing.T) {
+	tests := []struct {
+		name, widget, param, want string
+	}{
+		{"default widget", DefaultWidgetURL, "", "https://apps.ringcentral.com/integration/ringcentral-embeddable/latest/redirect.html"},
+		{"3.x widget", Widget3xURL, "", "https://apps.ringcentral.com/integration/ringcentral-embeddable/3.x/redirect.html"},
+		{"own build with a query", "http://127.0.0.1:8080/w/app.html?x=1#top", "", "http://127.0.0.1:8080/w/redirect.html"},
+		{"directory URL", "https://widget.example.com/embeddable/", "", "https://widget.example.com/embeddable/redirect.html"},
+		{"params.redirectUri wins", Widget3xURL, "https://crm.example.com/rc/redirect.html", "https://crm.example.com/rc/redirect.html"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := Default()
+			cfg.Widget.URL = tt.widget
+			if tt.param != "" {
+				cfg.Widget.Params = map[string]string{"redirectUri": tt.param}
+			}
+			require.NoError(t, cfg.Validate())
+			assert.Equal(t, tt.want, cfg.RedirectURI())
+		})
+	}
 }
 
 func TestParseErrorsNameTheProblem(t *testing.T) {

@@ -21,7 +21,7 @@ type Book struct {
 	log *slog.Logger
 	now func() time.Time // test seam
 
-	syncMu sync.Mutex // one sync with the server at a time
+	syncMu chan struct{} // one sync with the server at a time (full: a sync is under way)
 
 	mu     sync.RWMutex
 	gen    uint64    // bumped by Clear: a sync begun before it must not bring data back
@@ -31,8 +31,8 @@ type Book struct {
 }
 
 // New returns a Book that reaches cfg.URL through httpClient, which carries the auth
-// (oauth2.NewClient with the sign-in's TokenSource, or basic auth). Nothing is fetched
-// until the widget asks.
+// (NewClient with a Bearer over the app's Token, or app/apppassword's Basic auth).
+// Nothing is fetched until the widget asks.
 func New(cfg Config, httpClient *http.Client, logger *slog.Logger) *Book {
 	if cfg.PageSize <= 0 {
 		cfg.PageSize = 100
@@ -46,7 +46,7 @@ func New(cfg Config, httpClient *http.Client, logger *slog.Logger) *Book {
 	if logger == nil {
 		logger = slog.Default()
 	}
-	return &Book{cfg: cfg, hc: guardedClient{hc: httpClient}, log: logger, now: time.Now}
+	return &Book{cfg: cfg, hc: guardedClient{hc: httpClient}, log: logger, now: time.Now, syncMu: make(chan struct{}, 1)}
 }
 
 // Clear drops everything held about the address book (sign-out). Nothing is ever written
@@ -110,18 +110,41 @@ func (b *Book) HandleSearch(ctx context.Context, body json.RawMessage) (any, err
 	})
 }
 
-// HandleMatch answers contactMatchPath: body {phoneNumbers}. Each number is normalized to
-// E.164 and looked up in the index; an invalid number is no match, not an error.
+// HandleMatch answers contactMatchPath: body {phoneNumbers}. The widget asks for E.164
+// numbers and extension numbers such as "101" in one batch (PROTOCOL.md, Contacts: match):
+// a valid number is looked up by its E.164 form, an extension among the contacts'
+// extension numbers; anything else is no match, never an error for the batch.
 func (b *Book) HandleMatch(ctx context.Context, body json.RawMessage) (any, error) {
 	var req struct {
-		PhoneNumbers []string `json:"phoneNumbers"`
+		PhoneNumbers []json.RawMessage `json:"phoneNumbers"`
 	}
 	if err := decodeBody(body, &req); err != nil {
 		return nil, err
 	}
+	numbers := make([]string, 0, len(req.PhoneNumbers))
+	for _, raw := range req.PhoneNumbers {
+		if n, ok := numberAsked(raw); ok {
+			numbers = append(numbers, n)
+		}
+	}
 	return b.lookup(ctx, func(st *state) any {
-		return &MatchResponse{Data: st.match(req.PhoneNumbers, b.cfg.Region)}
+		return &MatchResponse{Data: st.match(numbers, b.cfg.Region)}
 	})
+}
+
+// numberAsked is one element of phoneNumbers as the widget will look it up in the answer:
+// a string as is, a JSON number as its digits (a JavaScript object key); nothing else.
+func numberAsked(raw json.RawMessage) (string, bool) {
+	raw = bytes.TrimSpace(raw)
+	var s string
+	if len(raw) > 0 && raw[0] == '"' && json.Unmarshal(raw, &s) == nil {
+		return s, true
+	}
+	var n json.Number
+	if len(raw) > 0 && raw[0] != 'n' && json.Unmarshal(raw, &n) == nil {
+		return n.String(), true
+	}
+	return "", false
 }
 
 // lookup answers a search or match from the index: it syncs first when the index is
@@ -145,10 +168,14 @@ func (s *state) match(numbers []string, region string) map[string][]Contact {
 	out := make(map[string][]Contact, len(numbers))
 	for _, n := range numbers {
 		found := []Contact{}
+		var hits []*entry
 		if e164, ok := NormalizeNumber(n, region); ok {
-			for _, e := range s.byNumber[e164] {
-				found = append(found, e.c)
-			}
+			hits = s.byNumber[e164]
+		} else if x, ok := extensionOf(n); ok {
+			hits = s.byExt[x]
+		}
+		for _, e := range hits {
+			found = append(found, e.c)
 		}
 		out[n] = found
 	}

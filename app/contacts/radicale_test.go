@@ -156,8 +156,9 @@ func TestSearch(t *testing.T) {
 		want  []string
 	}{
 		{query: "LOVELACE", want: []string{"ada"}},
-		{query: "build.example", want: []string{"bob"}},
-		{query: "nowhere", want: []string{"dave"}},
+		{query: "build.example", want: []string{}}, // the widget drops e-mail hits: not claimed
+		{query: "nowhere", want: []string{}},       // and company hits
+		{query: "12345", want: []string{"dave"}},
 		{query: "(415) 555", want: []string{"bob", "erin"}},
 		{query: "5550101", want: []string{"ada"}},
 		{query: "e", want: []string{"ada", "bob", "carol", "dave", "erin"}},
@@ -175,7 +176,7 @@ func TestSearch(t *testing.T) {
 func TestMatch(t *testing.T) {
 	_, g, _ := seeded(t)
 	b := newTestBook(g, 100)
-	asked := []string{"+12125550101", "+12125550109", "+14155550142", "+442079460958", "2125550101", "+10000000000", "garbage", ""}
+	asked := []string{"+12125550101", "+12125550109", "+14155550142", "+442079460958", "2125550101", "+10000000000", "garbage", "", "12345", "101"}
 	body := `{"phoneNumbers":["` + strings.Join(asked, `","`) + `"],"callerIds":{}}`
 	got, err := b.HandleMatch(context.Background(), []byte(body))
 	require.NoError(t, err)
@@ -189,6 +190,8 @@ func TestMatch(t *testing.T) {
 		"+10000000000":  {},
 		"garbage":       {},
 		"":              {},
+		"12345":         {"dave"}, // an extension number, as the widget asks it
+		"101":           {},
 	}
 	require.Len(t, m, len(want))
 	for n, w := range want {

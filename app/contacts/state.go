@@ -36,11 +36,12 @@ type state struct {
 	byHref   map[string]*entry
 	byID     map[string]*entry
 	byNumber map[string][]*entry // E.164 -> entries: caller match is one lookup
+	byExt    map[string][]*entry // extension number ("101") -> entries
 	versions []version           // oldest first
 }
 
 func newState(c conn) *state {
-	return &state{conn: c, byHref: map[string]*entry{}, byID: map[string]*entry{}, byNumber: map[string][]*entry{}}
+	return &state{conn: c, byHref: map[string]*entry{}, byID: map[string]*entry{}, byNumber: map[string][]*entry{}, byExt: map[string][]*entry{}}
 }
 
 func (s *state) add(e *entry) {
@@ -49,6 +50,9 @@ func (s *state) add(e *entry) {
 	for _, n := range e.e164 {
 		s.byNumber[n] = append(s.byNumber[n], e)
 	}
+	for _, x := range e.exts {
+		s.byExt[x] = append(s.byExt[x], e)
+	}
 }
 
 func (s *state) remove(e *entry) {
@@ -56,12 +60,17 @@ func (s *state) remove(e *entry) {
 	if s.byID[e.c.ID] == e {
 		delete(s.byID, e.c.ID)
 	}
-	for _, n := range e.e164 {
-		l := slices.DeleteFunc(s.byNumber[n], func(x *entry) bool { return x == e })
+	unindex(s.byNumber, e.e164, e)
+	unindex(s.byExt, e.exts, e)
+}
+
+func unindex(index map[string][]*entry, keys []string, e *entry) {
+	for _, k := range keys {
+		l := slices.DeleteFunc(index[k], func(x *entry) bool { return x == e })
 		if len(l) == 0 {
-			delete(s.byNumber, n)
+			delete(index, k)
 		} else {
-			s.byNumber[n] = l
+			index[k] = l
 		}
 	}
 }
@@ -142,24 +151,41 @@ func (a *answer) page(page, size int) *ContactsResponse {
 	return r
 }
 
-// search: case-insensitive substring of name, email or company; or, for a query that looks
-// like a phone number (3+ digits and only phone punctuation), a substring of a number's
-// digits as written or in E.164.
+// search answers in the shape the widget keeps. The widget re-filters a search answer
+// (src/lib/searchContactPhoneNumbers.js; PROTOCOL.md, Contacts): it keeps a phone entry
+// only if the lower-cased name contains the lower-cased query, or the entry's phoneNumber
+// contains it verbatim, and it drops contacts without phone entries. So a contact is
+// returned only for such a hit: on its name with all its numbers, or on its numbers with
+// only the numbers that hit, each written in a form (E.164, as on the card, national,
+// international) that contains the query. A hit on e-mail or company alone is not claimed:
+// the widget would drop it. The query is not trimmed, as the widget does not trim it.
 func (s *state) search(query string, limit int) []Contact {
-	q := strings.ToLower(strings.TrimSpace(query))
 	out := []Contact{}
-	if q == "" {
+	if strings.TrimSpace(query) == "" {
 		return out
 	}
-	qd := digitsOf(q)
-	phoneish := len(qd) >= 3 && strings.Trim(q, "0123456789+-(). ") == ""
+	q := strings.ToLower(query)
 	for _, e := range s.byHref {
-		hit := strings.Contains(e.text, q)
-		for i := 0; !hit && phoneish && i < len(e.digits); i++ {
-			hit = strings.Contains(e.digits[i], qd)
+		if len(e.c.PhoneNumbers) == 0 {
+			continue
 		}
-		if hit {
+		if strings.Contains(e.name, q) {
 			out = append(out, e.c)
+			continue
+		}
+		var phones []Phone
+		for i, p := range e.c.PhoneNumbers {
+			for _, form := range e.forms[i] {
+				if strings.Contains(form, q) {
+					phones = append(phones, Phone{PhoneNumber: form, PhoneType: p.PhoneType})
+					break
+				}
+			}
+		}
+		if len(phones) > 0 {
+			c := e.c
+			c.PhoneNumbers = phones
+			out = append(out, c)
 		}
 	}
 	sortContacts(out)

@@ -9,6 +9,9 @@ import (
 	"slices"
 
 	"github.com/emersion/go-webdav/carddav"
+
+	"github.com/embeddable-tray/embeddable-tray/internal/redact"
+	"github.com/embeddable-tray/embeddable-tray/internal/weborigin"
 )
 
 // multigetBatch bounds the hrefs of one addressbook-multiget REPORT.
@@ -24,8 +27,13 @@ var errCleared = errors.New("contacts: signed out during the sync")
 // ETag listing), then a multiget of what changed. One at a time; the network part runs
 // without Book.mu so search and match keep answering from the previous state.
 func (b *Book) sync(ctx context.Context) error {
-	b.syncMu.Lock()
-	defer b.syncMu.Unlock()
+	// A lookup waiting behind a long sync still answers within its own timeout.
+	select {
+	case b.syncMu <- struct{}{}:
+	case <-ctx.Done():
+		return fmt.Errorf("contacts: waiting for the sync under way: %w", ctx.Err())
+	}
+	defer func() { <-b.syncMu }()
 
 	b.mu.RLock()
 	gen, st := b.gen, b.st
@@ -167,7 +175,11 @@ func (b *Book) discover(ctx context.Context) (conn, error) {
 			if errors.Is(err, ErrUnauthorized) {
 				return conn{}, err
 			}
-			b.log.Debug("contacts: no /.well-known/carddav", "err", err)
+			if errors.Is(err, ErrOtherOrigin) {
+				b.log.Warn("contacts: not following /.well-known/carddav", "err", err)
+			} else {
+				b.log.Debug("contacts: no /.well-known/carddav", "err", err)
+			}
 		} else if loc != nil {
 			u = loc
 		}
@@ -187,7 +199,7 @@ func (b *Book) discover(ctx context.Context) (conn, error) {
 		c.book = found
 	}
 	if c.book == "" || c.book == "/" {
-		return conn{}, fmt.Errorf("contacts: no address book found at %s", u.Redacted())
+		return conn{}, fmt.Errorf("contacts: no address book found at %s", redact.URL(u.String()))
 	}
 	return c, nil
 }
@@ -240,7 +252,11 @@ func (b *Book) wellKnown(ctx context.Context, u *url.URL) (*url.URL, error) {
 	}
 	to, err := wk.Parse(loc)
 	if err != nil {
-		return nil, fmt.Errorf("contacts: bad well-known redirect %q: %w", loc, err)
+		return nil, fmt.Errorf("contacts: bad well-known redirect %q: %w", redact.URL(loc), err)
+	}
+	if !weborigin.Same(to, u) {
+		// The credentials stay with the configured origin (see NewClient).
+		return nil, fmt.Errorf("%w: /.well-known/carddav points to %s; configure that address book URL instead", ErrOtherOrigin, weborigin.Of(to))
 	}
 	return to, nil
 }

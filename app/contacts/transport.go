@@ -8,6 +8,8 @@ import (
 	"net/http"
 
 	"golang.org/x/oauth2"
+
+	"github.com/embeddable-tray/embeddable-tray/internal/redact"
 )
 
 // errInvalidSyncToken: the server no longer knows our sync token (RFC 6578 3.2, DAV:
@@ -55,7 +57,5 @@ func (g guardedClient) Do(req *http.Request) (*http.Response, error) {
 
 // statusErr names the request without its query or user info: no secret reaches a log.
 func statusErr(req *http.Request, resp *http.Response, kind error) error {
-	u := *req.URL
-	u.User, u.RawQuery = nil, ""
-	return fmt.Errorf("%w: %s %s answered %s", kind, req.Method, u.String(), resp.Status)
+	return fmt.Errorf("%w: %s %s answered %s", kind, req.Method, redact.URL(req.URL.String()), resp.Status)
 }

@@ -13,9 +13,10 @@ import (
 type entry struct {
 	href, etag string
 	c          Contact
-	e164       []string // valid numbers only, for the match index
-	text       string   // lower-case name, emails and company, for search
-	digits     []string // digits of each number as written and as E.164, for search
+	e164       []string   // valid numbers only, for the match index
+	exts       []string   // extension numbers ("101"), for the match index
+	name       string     // lower-case name, for search
+	forms      [][]string // per phone entry: the ways its number is written, for search
 }
 
 // toEntry converts one vCard. The id is the UID, or the href when the card has none.
@@ -45,19 +46,48 @@ func toEntry(href, etag string, card vcard.Card, service, region string) *entry 
 		if raw == "" {
 			continue
 		}
-		number := raw
+		number, forms := raw, []string{raw}
 		if n, ok := NormalizeNumber(raw, region); ok {
 			number = n
 			if !slices.Contains(e.e164, n) {
 				e.e164 = append(e.e164, n)
 			}
-			e.digits = append(e.digits, digitsOf(n))
+			forms = writtenForms(n, raw)
+		} else if x, ok := extensionOf(raw); ok && !slices.Contains(e.exts, x) {
+			e.exts = append(e.exts, x)
 		}
-		e.digits = append(e.digits, digitsOf(raw))
 		c.PhoneNumbers = append(c.PhoneNumbers, Phone{PhoneNumber: number, PhoneType: phoneType(f.Params.Types())})
+		e.forms = append(e.forms, forms)
 	}
-	e.text = strings.ToLower(strings.Join(append([]string{c.Name, c.Company}, c.Emails...), "\x00"))
+	e.name = strings.ToLower(c.Name)
 	return e
+}
+
+// writtenForms are the ways a valid number is written: E.164 first (what the contact list
+// shows), then as the card wrote it, nationally and internationally. The widget keeps a
+// search hit on a number only if the number string it gets contains the query verbatim
+// (PROTOCOL.md, Contacts: search), so search answers with the form that does.
+func writtenForms(e164, raw string) []string {
+	forms := []string{e164, raw}
+	if n, err := phonenumbers.Parse(e164, ""); err == nil {
+		forms = append(forms, phonenumbers.Format(n, phonenumbers.NATIONAL), phonenumbers.Format(n, phonenumbers.INTERNATIONAL))
+	}
+	return slices.Compact(forms)
+}
+
+// maxExtensionDigits: RingCentral extension numbers are short (up to 8 digits with a site
+// code); anything longer that is not a valid number is no extension either.
+const maxExtensionDigits = 8
+
+// extensionOf says whether raw, which is not a valid phone number, is an extension number
+// such as "101" (the widget asks to match those next to E.164 numbers), and returns its
+// digits.
+func extensionOf(raw string) (string, bool) {
+	raw = strings.TrimSpace(raw)
+	if raw == "" || len(raw) > maxExtensionDigits || strings.Trim(raw, "0123456789") != "" {
+		return "", false
+	}
+	return raw, true
 }
 
 // contactName: FN, else the structured N, else the company, else the first email.
@@ -128,16 +158,6 @@ func NormalizeNumber(raw, region string) (e164 string, ok bool) {
 		return "", false
 	}
 	return phonenumbers.Format(n, phonenumbers.E164), true
-}
-
-func digitsOf(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		if r >= '0' && r <= '9' {
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
 }
 
 // normalizeETag makes the ETag of a PROPFIND/REPORT (quoted, maybe weak) comparable with

@@ -135,3 +135,33 @@ func TestNotifyAndClick(t *testing.T) {
 	})
 
 }
+
+// TestNotifyEscapesMarkup reproduces issue 9 point 5: a caller's name or an SMS reached
+// the notification as markup. A daemon that reads bodies as markup gets them escaped; one
+// that does not gets them as written.
+func TestNotifyEscapesMarkup(t *testing.T) {
+	daemonConn := desktoptest.SessionBus(t)
+	appConn := desktoptest.SessionBus(t)
+	daemon := desktoptest.StartNotifications(t, daemonConn)
+	n, err := notify.New(appConn, "Embeddable Tray", nil)
+	require.NoError(t, err)
+	defer n.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+
+	const sms = `<b>Bank</b> & <a href="https://evil.example">verify</a>`
+	for _, tt := range []struct {
+		caps []string
+		want string
+	}{
+		{nil, sms},
+		{[]string{"body-markup", "body-hyperlinks"}, `&lt;b&gt;Bank&lt;/b&gt; &amp; &lt;a href="https://evil.example"&gt;verify&lt;/a&gt;`},
+	} {
+		daemon.SetCapabilities(tt.caps...)
+		require.NoError(t, n.Notify("<i>Ann</i>", sms, nil))
+		got, err := daemon.Wait(ctx)
+		require.NoError(t, err)
+		assert.Equal(t, tt.want, got.Body, "capabilities %v", tt.caps)
+		assert.Equal(t, "<i>Ann</i>", got.Summary, "the summary is plain text by the spec")
+	}
+}

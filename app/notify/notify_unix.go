@@ -6,6 +6,8 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -91,6 +93,11 @@ func (n *Notifier) Notify(title, body string, onClick func()) error {
 
 	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
 	defer cancel()
+	if n.speaksMarkup(ctx) {
+		// A caller's name or an SMS is text, not markup: <b> or <a href> in it must show
+		// as written, not format the notification or become a link.
+		body = markupEscaper.Replace(body)
+	}
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	var id uint32
@@ -104,6 +111,22 @@ func (n *Notifier) Notify(title, body string, onClick func()) error {
 	}
 	n.log.Debug("notification shown", "id", id)
 	return nil
+}
+
+// markupEscaper escapes what the notification spec's body markup (a small XML subset)
+// gives meaning to.
+var markupEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
+
+// speaksMarkup asks the daemon (each time: the daemon can be replaced while the app runs)
+// whether it reads bodies as markup ("body-markup"). Without an answer it assumes it does:
+// escaped text shown plainly is only ugly, unescaped text read as markup is not what the
+// user was sent.
+func (n *Notifier) speaksMarkup(ctx context.Context) bool {
+	var caps []string
+	if err := n.conn.Object(busName, objPath).CallWithContext(ctx, iface+".GetCapabilities", 0).Store(&caps); err != nil {
+		return true
+	}
+	return slices.Contains(caps, "body-markup")
 }
 
 // loop turns the daemon's signals into onClick calls. A notification is

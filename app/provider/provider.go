@@ -21,6 +21,8 @@ import (
 
 	"github.com/emersion/go-webdav/carddav"
 	"github.com/go-oauth2/oauth2/v4/server"
+
+	"github.com/embeddable-tray/embeddable-tray/internal/loopback"
 )
 
 // Options configure Start. The zero value is a working demo.
@@ -96,8 +98,8 @@ func Start(ctx context.Context, o Options) (*Provider, error) {
 		serveCh: make(chan error, 1),
 		closed:  make(chan struct{}),
 	}
-	p.http = &http.Server{Handler: p.routes(book), ReadHeaderTimeout: 10 * time.Second}
-	go func() { p.serveCh <- p.http.Serve(ln) }()
+	p.http = loopback.NewServer(p.routes(book))
+	go func() { p.serveCh <- loopback.Serve(p.http, ln, 0) }()
 	go func() {
 		select {
 		case <-ctx.Done():
@@ -115,10 +117,7 @@ func checkLoopback(addr string) error {
 	if err != nil {
 		return fmt.Errorf("provider: address %q is not host:port: %w", addr, err)
 	}
-	if host == "localhost" {
-		return nil
-	}
-	if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
+	if !loopback.IsHost(host) {
 		return fmt.Errorf("provider: address %q is not a loopback address; the demo provider serves only this computer", addr)
 	}
 	return nil

@@ -6,7 +6,6 @@ import (
 	"crypto/subtle"
 	"embed"
 	"encoding/base64"
-	"errors"
 	"html/template"
 	"net/http"
 	"net/url"
@@ -27,8 +26,13 @@ var signinPage = template.Must(template.ParseFS(pages, "signin.html"))
 const (
 	// pendingTTL bounds how long a sign-in form stays usable.
 	pendingTTL = 10 * time.Minute
-	// maxPending bounds the forms open at once, so a page reloaded in a loop cannot grow memory.
+	// maxPending bounds the forms open at once, so a page reloaded in a loop cannot grow
+	// memory; the oldest form makes room for a new one.
 	maxPending = 256
+	// maxPendingPerClient bounds the forms of one client (one redirect_uri: each sign-in of
+	// the app has a callback port of its own). Its oldest form makes room, so one client
+	// asking again and again pushes out only its own forms, never another sign-in's.
+	maxPendingPerClient = 4
 )
 
 // pendingStore holds the authorization requests whose sign-in form is on screen, keyed by
@@ -39,27 +43,29 @@ const (
 type pendingStore struct {
 	mu   sync.Mutex
 	reqs map[string]pending
+	seq  uint64 // orders the forms by age
 	now  func() time.Time
 }
 
 type pending struct {
 	params  url.Values
 	expires time.Time
+	seq     uint64
 }
-
-var errTooManyPending = errors.New("too many sign-in forms are open")
 
 func newPendingStore() *pendingStore {
 	return &pendingStore{reqs: map[string]pending{}, now: time.Now}
 }
 
-// add keeps params and returns the form token.
+// add keeps params and returns the form token. It never refuses: when the client, or the
+// store, is full, the oldest form of the client, or of the store, is dropped.
 func (s *pendingStore) add(params url.Values) (string, error) {
 	var b [32]byte
 	if _, err := rand.Read(b[:]); err != nil {
 		return "", err
 	}
 	tok := base64.RawURLEncoding.EncodeToString(b[:])
+	client := params.Get("redirect_uri")
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.now()
@@ -68,11 +74,31 @@ func (s *pendingStore) add(params url.Values) (string, error) {
 			delete(s.reqs, k)
 		}
 	}
-	if len(s.reqs) >= maxPending {
-		return "", errTooManyPending
-	}
-	s.reqs[tok] = pending{params: params, expires: now.Add(pendingTTL)}
+	s.dropOldest(func(p pending) bool { return p.params.Get("redirect_uri") == client }, maxPendingPerClient)
+	s.dropOldest(func(pending) bool { return true }, maxPending)
+	s.seq++
+	s.reqs[tok] = pending{params: params, expires: now.Add(pendingTTL), seq: s.seq}
 	return tok, nil
+}
+
+// dropOldest drops the oldest forms that match until fewer than limit match.
+func (s *pendingStore) dropOldest(match func(pending) bool, limit int) {
+	for {
+		n, oldest, oldestSeq := 0, "", uint64(0)
+		for k, p := range s.reqs {
+			if !match(p) {
+				continue
+			}
+			n++
+			if oldest == "" || p.seq < oldestSeq {
+				oldest, oldestSeq = k, p.seq
+			}
+		}
+		if n < limit {
+			return
+		}
+		delete(s.reqs, oldest)
+	}
 }
 
 // take returns and forgets the request of a form token; ok is false for an unknown,

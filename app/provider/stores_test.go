@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"fmt"
 	"net/url"
 	"testing"
 	"time"
@@ -36,15 +37,34 @@ func TestPendingStore(t *testing.T) {
 	_, ok = s.take(tok)
 	assert.False(t, ok, "expired")
 
-	for i := 0; i < maxPending; i++ {
-		_, err := s.add(params)
+	// Issue 9 point 5: 255 GETs from one client blocked every sign-in for pendingTTL. A
+	// flood from one client keeps only its newest forms; another client's form survives it.
+	user, err := s.add(url.Values{"redirect_uri": {"http://127.0.0.1:4000/callback"}, "state": {"user"}})
+	require.NoError(t, err)
+	var flood []string
+	for range 300 {
+		tok, err := s.add(url.Values{"redirect_uri": {"http://127.0.0.1:5000/callback"}})
+		require.NoError(t, err)
+		flood = append(flood, tok)
+	}
+	for i, tok := range flood[:len(flood)-maxPendingPerClient] {
+		_, ok := s.take(tok)
+		assert.False(t, ok, "flood form %d was kept", i)
+	}
+	for _, tok := range flood[len(flood)-maxPendingPerClient:] {
+		_, ok := s.take(tok)
+		assert.True(t, ok, "the flood's newest forms are kept")
+	}
+	got, ok = s.take(user)
+	require.True(t, ok, "the user's form survives another client's flood")
+	assert.Equal(t, "user", got.Get("state"))
+
+	// Many clients: the store stays bounded, and a new form always gets in.
+	for i := range maxPending + 10 {
+		_, err := s.add(url.Values{"redirect_uri": {fmt.Sprintf("http://127.0.0.1:%d/callback", 6000+i)}})
 		require.NoError(t, err)
 	}
-	_, err = s.add(params)
-	assert.ErrorIs(t, err, errTooManyPending)
-	c.t = c.t.Add(pendingTTL)
-	_, err = s.add(params)
-	assert.NoError(t, err, "expired forms make room")
+	assert.Len(t, s.reqs, maxPending)
 }
 
 func TestMemoryTokenStore(t *testing.T) {

@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 
 	"github.com/embeddable-tray/embeddable-tray/internal/localpage"
+	"github.com/embeddable-tray/embeddable-tray/internal/loopback"
 )
 
 // callbackPath is where the provider sends the browser back.
@@ -59,7 +60,7 @@ func (cb *callback) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		host = r.Host
 	}
 	switch {
-	case !isLoopback(host):
+	case !loopback.IsHost(host):
 		http.Error(w, "bad host", http.StatusBadRequest)
 		return
 	case r.URL.Path != callbackPath:

@@ -6,11 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
+
+	"github.com/embeddable-tray/embeddable-tray/internal/loopback"
 )
 
 // DefaultTimeout is how long a sign-in waits for the provider's callback.
@@ -33,6 +35,8 @@ type Config struct {
 // endpoints are the provider's URLs once discovery (if any) is done.
 type endpoints struct {
 	authorize, token, userinfo, revoke string
+	// basicOnly: discovery lists client_secret_basic and not client_secret_post.
+	basicOnly bool
 }
 
 // check says what is wrong with cfg, in words for whoever wrote the config.
@@ -71,31 +75,20 @@ func checkEndpoint(name, raw string) error {
 	if err != nil {
 		return fmt.Errorf("signin: the %s %q is not a URL: %w", name, raw, err)
 	}
-	switch {
-	case u.Scheme == "https" && u.Host != "":
-		return nil
-	case u.Scheme == "http" && isLoopback(u.Hostname()):
+	if loopback.Secure(u) {
 		return nil
 	}
 	return fmt.Errorf("signin: the %s %q must be an https URL (plain http only on 127.0.0.1/localhost)", name, raw)
 }
 
-// isLoopback reports whether host (no port) names this machine.
-func isLoopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
-}
-
 // discoveryDoc is the part of OpenID Provider Metadata (OIDC Discovery §3) we use.
 type discoveryDoc struct {
-	Issuer                string `json:"issuer"`
-	AuthorizationEndpoint string `json:"authorization_endpoint"`
-	TokenEndpoint         string `json:"token_endpoint"`
-	UserinfoEndpoint      string `json:"userinfo_endpoint"`
-	RevocationEndpoint    string `json:"revocation_endpoint"`
+	Issuer                string   `json:"issuer"`
+	AuthorizationEndpoint string   `json:"authorization_endpoint"`
+	TokenEndpoint         string   `json:"token_endpoint"`
+	UserinfoEndpoint      string   `json:"userinfo_endpoint"`
+	RevocationEndpoint    string   `json:"revocation_endpoint"`
+	TokenAuthMethods      []string `json:"token_endpoint_auth_methods_supported"`
 }
 
 // maxBody bounds every response body read from the provider.
@@ -133,6 +126,8 @@ func discover(ctx context.Context, hc *http.Client, cfg Config) (endpoints, erro
 		token:     first(cfg.TokenURL, doc.TokenEndpoint),
 		userinfo:  first(cfg.UserinfoURL, doc.UserinfoEndpoint),
 		revoke:    first(cfg.RevokeURL, doc.RevocationEndpoint),
+		basicOnly: slices.Contains(doc.TokenAuthMethods, "client_secret_basic") &&
+			!slices.Contains(doc.TokenAuthMethods, "client_secret_post"),
 	}
 	if ep.authorize == "" || ep.token == "" {
 		return fail("%s has no authorization_endpoint or token_endpoint", where)

@@ -11,6 +11,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/subtle"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -19,6 +20,8 @@ import (
 	"time"
 
 	"golang.org/x/oauth2"
+
+	"github.com/embeddable-tray/embeddable-tray/internal/weborigin"
 )
 
 // Presenter shows the authorization URL to the user and reports a close by hand.
@@ -61,6 +64,22 @@ func New(cfg Config, httpClient *http.Client, logger *slog.Logger) (*Client, err
 	if httpClient == nil {
 		httpClient = &http.Client{Timeout: 30 * time.Second}
 	}
+	// Codes, verifiers, tokens and the client secret go to the provider's endpoints only: a
+	// redirect to another origin (a 307 would re-post the form) is not followed.
+	sameOrigin := *httpClient
+	sameOrigin.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		if !weborigin.Same(req.URL, via[0].URL) {
+			return fmt.Errorf("signin: %s redirected to another origin (%s); not followed", weborigin.Of(via[0].URL), weborigin.Of(req.URL))
+		}
+		if httpClient.CheckRedirect != nil {
+			return httpClient.CheckRedirect(req, via)
+		}
+		if len(via) >= 10 {
+			return errors.New("signin: stopped after 10 redirects")
+		}
+		return nil
+	}
+	httpClient = &sameOrigin
 	if logger == nil {
 		logger = slog.Default()
 	}
@@ -92,10 +111,22 @@ func (c *Client) oauth(ep endpoints, redirectURI string) *oauth2.Config {
 	return &oauth2.Config{
 		ClientID:     c.cfg.ClientID,
 		ClientSecret: c.cfg.ClientSecret,
-		Endpoint:     oauth2.Endpoint{AuthURL: ep.authorize, TokenURL: ep.token},
+		Endpoint:     oauth2.Endpoint{AuthURL: ep.authorize, TokenURL: ep.token, AuthStyle: c.authStyle(ep)},
 		RedirectURL:  redirectURI,
 		Scopes:       c.cfg.Scopes,
 	}
+}
+
+// authStyle is how the client authenticates at the token endpoint, fixed rather than
+// guessed: x/oauth2's auto-detection posts a refused code a second time the other way.
+// A public client sends its client_id in the body (RFC 6749 §3.2.1). A client with a
+// secret sends it in the body too (client_secret_post, what most providers and the test
+// IdPs take), unless the provider's discovery document lists only client_secret_basic.
+func (c *Client) authStyle(ep endpoints) oauth2.AuthStyle {
+	if c.cfg.ClientSecret != "" && ep.basicOnly {
+		return oauth2.AuthStyleInHeader
+	}
+	return oauth2.AuthStyleInParams
 }
 
 // withClient makes x/oauth2 use our HTTP client.
@@ -109,11 +140,13 @@ func (c *Client) withClient(ctx context.Context) context.Context {
 // timeout or ctx. A callback with a wrong state ends the flow (StateMismatch): it may be
 // an attacker's request, and waiting on would hide it. Every failure is an *Error.
 func (c *Client) SignIn(ctx context.Context, p Presenter) (Result, error) {
-	// Discovery counts against the sign-in's timeout: a provider that accepts the
-	// connection and never answers must not outlast it.
-	dctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
-	ep, err := c.endpoints(dctx)
-	cancel()
+	// One deadline for the whole flow: discovery, the wait for the user, the code exchange
+	// and userinfo. A provider that accepts the connection and never answers must not
+	// outlast it.
+	parent := ctx
+	ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
+	defer cancel()
+	ep, err := c.endpoints(ctx)
 	if err != nil {
 		return Result{}, err
 	}
@@ -134,18 +167,17 @@ func (c *Client) SignIn(ctx context.Context, p Presenter) (Result, error) {
 	}
 	c.log.Info("sign-in started", "redirect_uri", cb.redirectURI, "timeout", c.cfg.Timeout)
 
-	timer := time.NewTimer(c.cfg.Timeout)
-	defer timer.Stop()
 	var res Result
 	select {
 	case <-ctx.Done():
-		err = &Error{Kind: Cancelled, Description: "the sign-in was stopped", Err: ctx.Err()}
+		err = c.stopped(parent)
 	case <-closed:
-		err = &Error{Kind: Cancelled, Description: "the sign-in window was closed"}
-	case <-timer.C:
-		err = &Error{Kind: Timeout, Description: fmt.Sprintf("no answer from the provider within %v", c.cfg.Timeout)}
+		err = &Error{Kind: Cancelled, Description: closedReason(p)}
 	case h := <-cb.hits:
 		res, err = c.finish(ctx, conf, ep, state, verifier, h.query)
+		if ctx.Err() != nil {
+			err = c.stopped(parent)
+		}
 		h.reply <- err
 	}
 	if err != nil {
@@ -154,6 +186,23 @@ func (c *Client) SignIn(ctx context.Context, p Presenter) (Result, error) {
 	}
 	c.log.Info("signed in", "account", res.Account)
 	return res, nil
+}
+
+// stopped says why the flow's context ended: parent was cancelled, or the sign-in's own
+// deadline passed.
+func (c *Client) stopped(parent context.Context) error {
+	if err := parent.Err(); err != nil {
+		return &Error{Kind: Cancelled, Description: "the sign-in was stopped", Err: err}
+	}
+	return &Error{Kind: Timeout, Description: fmt.Sprintf("no answer from the provider within %v", c.cfg.Timeout)}
+}
+
+// closedReason says why p ended the flow; a window closed by hand unless p knows better.
+func closedReason(p Presenter) string {
+	if r, ok := p.(interface{ closedReason() string }); ok {
+		return r.closedReason()
+	}
+	return "the sign-in window was closed"
 }
 
 // finish checks the callback's query and turns its code into a token and an account.

@@ -300,16 +300,44 @@ func TestBrowserCommand(t *testing.T) {
 	assert.ErrorContains(t, OpenBrowser("file:///etc/passwd"), "only open http(s)")
 }
 
+// TestBrowserPresenter reproduces issue 9 point 5's command-line leak: in browser mode
+// the opener (xdg-open, visible to every local user in ps) gets only a one-time loopback
+// URL, never the authorization URL with its state and callback port. The URL redirects
+// once; a second visit is refused and stops the sign-in.
 func TestBrowserPresenter(t *testing.T) {
+	const authURL = "https://p/authorize?state=the-state&redirect_uri=http%3A%2F%2F127.0.0.1%3A4242%2Fcallback"
 	var opened string
-	p := BrowserPresenter{Open: func(u string) error { opened = u; return nil }}
-	closed, err := p.Present("https://p/authorize?x=1")
+	p := &BrowserPresenter{Open: func(u string) error { opened = u; return nil }}
+	closed, err := p.Present(authURL)
 	require.NoError(t, err)
-	assert.Equal(t, "https://p/authorize?x=1", opened)
-	assert.Nil(t, closed, "a browser tab cannot be watched: never closed")
-	p.Dismiss()
+	assert.Regexp(t, `^http://127\.0\.0\.1:\d+/[A-Z2-7]{26}$`, opened)
+	assert.NotContains(t, opened, "the-state")
+	assert.NotContains(t, opened, "4242")
 
-	_, err = BrowserPresenter{Open: func(string) error { return errors.New("no opener") }}.Present("https://p")
+	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := noFollow.Get(opened)
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusFound, resp.StatusCode)
+	assert.Equal(t, authURL, resp.Header.Get("Location"))
+	select {
+	case <-closed:
+		t.Fatal("the first visit stopped the sign-in")
+	default:
+	}
+
+	resp, err = noFollow.Get(opened)
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusGone, resp.StatusCode, "the one-time URL is dead after its first use")
+	<-closed // the second visit stops the sign-in
+	assert.Contains(t, closedReason(p), "opened twice")
+
+	p.Dismiss()
+	_, err = noFollow.Get(opened)
+	require.Error(t, err, "the one-time URL's listener is closed with the flow")
+
+	_, err = (&BrowserPresenter{Open: func(string) error { return errors.New("no opener") }}).Present("https://p")
 	require.ErrorContains(t, err, "no opener")
 	assert.True(t, strings.Contains(err.Error(), "no opener"))
 }

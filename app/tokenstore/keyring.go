@@ -14,6 +14,7 @@ import (
 // and token and account always belong together.
 type keyringStore struct {
 	service, user string
+	mark          signedOutMark
 	mu            sync.Mutex // one keyring conversation at a time: Save then Load sees the Save
 }
 
@@ -21,12 +22,20 @@ type keyringStore struct {
 // macOS, Credential Manager on Windows) under service and user, for example
 // "embeddable-tray" and the third-party service's name.
 func NewKeyring(service, user string) Store {
-	return &keyringStore{service: service, user: user}
+	return &keyringStore{service: service, user: user, mark: newSignedOutMark(service, user)}
 }
 
 func (k *keyringStore) Load() (Saved, error) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
+	if k.mark.set() {
+		// A sign-out whose delete the keyring refused: signed out all the same. Try the
+		// delete again; the mark goes once it has worked.
+		if err := keyring.Delete(k.service, k.user); err == nil || errors.Is(err, keyring.ErrNotFound) {
+			_ = k.mark.clear()
+		}
+		return Saved{}, ErrNotFound
+	}
 	secret, err := keyring.Get(k.service, k.user)
 	if errors.Is(err, keyring.ErrNotFound) {
 		return Saved{}, ErrNotFound
@@ -55,6 +64,9 @@ func (k *keyringStore) Save(s Saved) error {
 		}
 		return fmt.Errorf("cannot keep the sign-in for %q in the keyring: %w", k.user, err)
 	}
+	if err := k.mark.clear(); err != nil {
+		return fmt.Errorf("cannot keep the sign-in for %q: %w", k.user, err)
+	}
 	return nil
 }
 
@@ -63,11 +75,16 @@ func (k *keyringStore) Delete() error {
 	defer k.mu.Unlock()
 	err := keyring.Delete(k.service, k.user)
 	if errors.Is(err, keyring.ErrNotFound) {
+		_ = k.mark.clear()
 		return ErrNotFound
 	}
 	if err != nil {
-		return fmt.Errorf("cannot delete the sign-in for %q from the keyring: %w", k.user, err)
+		if merr := k.mark.write(); merr != nil {
+			return fmt.Errorf("cannot delete the sign-in for %q from the keyring (%w), nor mark it signed out: %v", k.user, err, merr)
+		}
+		return fmt.Errorf("%w (%q: %v)", ErrDeleteDeferred, k.user, err)
 	}
+	_ = k.mark.clear()
 	return nil
 }
 

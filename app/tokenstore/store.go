@@ -15,6 +15,12 @@ import (
 // ErrNotFound is returned by Load when no sign-in is remembered.
 var ErrNotFound = errors.New("tokenstore: no sign-in is remembered")
 
+// ErrDeleteDeferred is returned by Delete when the keyring would not delete the sign-in
+// (locked, its unlock prompt dismissed): the store has marked it signed out instead.
+// Load then finds no sign-in, in this run and the next, and deletes it from the keyring
+// as soon as the keyring lets it; the next Save clears the mark.
+var ErrDeleteDeferred = errors.New("tokenstore: the keyring is locked; the sign-in is marked signed out and will be deleted from it at the next start")
+
 // Saved is one remembered sign-in.
 type Saved struct {
 	Token   *oauth2.Token `json:"token"`

@@ -29,9 +29,11 @@ import (
 
 // NewConfig points the app at the stand-in widget and registers a service with every field of
 // the seed document. name must be unique per test: the keyring is shared by the whole session.
+// The widget's jwt parameter logs it in to RingCentral at start, as a user would have been;
+// a test of that login deletes it.
 func NewConfig(w *standin.Widget, name string) config.Config {
 	return config.Config{
-		Widget: config.Widget{URL: w.URL(), Params: map[string]string{"clientId": "e2e-client", "redirectUri": w.RedirectURL()}},
+		Widget: config.Widget{URL: w.URL(), Params: map[string]string{"clientId": "e2e-client", "redirectUri": w.RedirectURL(), "jwt": standin.LoginJWT}},
 		Service: config.Service{
 			Name:              name,
 			DisplayName:       "Test CRM",

@@ -2,12 +2,21 @@
 // drive it and see what it received.
 //
 // The real widget cannot load on a machine without internet, yet the app's whole job is the
-// conversation with it. The stand-in page (app.html) speaks the documented postMessage protocol
-// the way the real widget does where it matters to the host: it posts to window.parent with
-// targetOrigin '*', announces rc-login-status-notify on load, shows the registered third-party
-// service with its Authorize button wired to the service's authorizationPath, fetches contacts
-// once authorized, persists the authorization state in localStorage, and gives up on a request
-// after the widget's own timeouts (3 s, 60 s for contacts, 30 s for search and match).
+// conversation with it. The stand-in page (app.html) behaves towards its host as the real
+// widget (2.3.1) was observed to behave (/work/shared/PROTOCOL.md; app.js names the fact next
+// to each behaviour): it posts to window.parent with '*' and acts on messages from any frame
+// and origin; starts with rc-dialer-status-notify {ready:false}, rc-adapter-pushAdapterState
+// and rc-login-status-notify {loggedIn:false}, then loggedIn:true after its own RingCentral
+// login (a jwt URL parameter, a login kept in localStorage, or any message with a callbackUri
+// while the page holds the PKCE verifier); says ready:true only when it could call
+// (RTCPeerConnection and getUserMedia exist, which WebKitGTK without WebRTC lacks); keeps the
+// service's authorized flag and the contacts in memory only; counts a service without
+// authorizationPath as authorized; fetches contacts on every registration while authorized,
+// merging or replacing them as the widget does; re-filters search answers with the widget's
+// rule (and throws on a missing phoneType); matches the call history's numbers, an extension
+// among them, on authorization; answers rc-adapter-message-request per path; posts
+// rc-call-ring-notify with call.from a string; and gives up on a request after the widget's
+// own timeouts (3 s, 60 s for contacts, 30 s for search and match).
 //
 // The page reports everything it receives to the test (POST /report) and long-polls for commands
 // (GET /next-command), both on its own loopback origin. A second listener serves attacker.html on
@@ -50,7 +59,13 @@ const (
 	KindRedirect  = "redirect"   // redirect.html loaded; URL is its full address
 	KindAttack    = "attack"     // attacker.html did its attack; Origin is its own origin
 	KindError     = "page-error" // a script error on the page (Error)
+	KindContacts  = "contacts"   // a contact sync ended; State is the page's state after it
+	KindSearch    = "search"     // a search ended; Result is a SearchResult, Error the widget's crash
 )
+
+// LoginJWT is a value for the widget's jwt URL parameter: the stand-in logs in to RingCentral
+// with it at start, without UI, as the real widget does with a JWT.
+const LoginJWT = "standin-jwt"
 
 // Report is one thing the page (or the attacker frame) told the test.
 type Report struct {
@@ -71,6 +86,49 @@ type Report struct {
 	Storage   map[string]string `json:"storage,omitempty"`
 	URL       string            `json:"url,omitempty"`
 	Error     string            `json:"error,omitempty"`
+	State     *PageState        `json:"state,omitempty"`
+	Result    json.RawMessage   `json:"result,omitempty"`
+}
+
+// PageState is what the stand-in widget holds.
+type PageState struct {
+	LoggedIn      bool                 `json:"loggedIn"`    // its own RingCentral login
+	DialerReady   bool                 `json:"dialerReady"` // what rc-dialer-status-notify last said
+	CanCall       bool                 `json:"canCall"`     // RTCPeerConnection and getUserMedia exist
+	Route         string               `json:"route"`
+	Service       string               `json:"service"`    // the registered service's name
+	Authorized    *bool                `json:"authorized"` // nil until a registration
+	Account       string               `json:"account"`
+	Contacts      []Contact            `json:"contacts"`
+	SyncTimestamp json.RawMessage      `json:"syncTimestamp"`
+	Matches       map[string][]Contact `json:"matches"`
+	Verifier      bool                 `json:"verifier"` // a PKCE verifier is held for a login under way
+}
+
+// Contact is a contact as the widget holds it.
+type Contact struct {
+	ID           string  `json:"id"`
+	Name         string  `json:"name"`
+	Type         string  `json:"type"`
+	PhoneNumbers []Phone `json:"phoneNumbers"`
+	Deleted      bool    `json:"deleted"`
+}
+
+// Phone is one number of a contact.
+type Phone struct {
+	PhoneNumber string `json:"phoneNumber"`
+	PhoneType   string `json:"phoneType"`
+}
+
+// SearchResult is what the widget shows for a search: the phone entries its re-filter kept.
+type SearchResult struct {
+	SearchString string `json:"searchString"`
+	Results      []struct {
+		ContactID   string `json:"contactId"`
+		Name        string `json:"name"`
+		PhoneNumber string `json:"phoneNumber"`
+		PhoneType   string `json:"phoneType"`
+	} `json:"results"`
 }
 
 // Field decodes one top-level field of r.Message into v; it reports whether the field was there.
@@ -90,7 +148,9 @@ func (r Report) Field(name string, v any) bool {
 // overrides the widget's timeout for the path), "post" (Message, to window.parent with '*'),
 // "storage-set" (Key, Value), "storage-get", "reload", "attack" (URL of the attacker frame),
 // "show" (Value: the tab "dialer", "contacts" or "settings"), "authorize-click" (the service's
-// Authorize/Unauthorize button, which requests its authorizationPath).
+// Authorize/Unauthorize button, which requests its authorizationPath), "login" (URL: the
+// authorize endpoint to use instead of appServer's), "logout", "search" (Value), "refresh"
+// (the contacts' refresh button), "state", "ring" (Message: from, fromUserName).
 type Command struct {
 	ID        int            `json:"id"`
 	Op        string         `json:"op"`
@@ -348,14 +408,18 @@ func (w *Widget) send(c Command) int {
 	return c.ID
 }
 
-// Do queues c and waits until the page says it is done: a result, response or timeout report.
+// Do queues c and waits until the page says it is done: a result, response, timeout or search
+// report. A result with an error (the page could not do it) is an error.
 func (w *Widget) Do(ctx context.Context, c Command) (Report, error) {
 	id := w.send(c)
 	r, err := w.WaitFor(ctx, func(r Report) bool {
-		return r.Command == id && (r.Kind == KindResult || r.Kind == KindResponse || r.Kind == KindTimeout)
+		return r.Command == id && (r.Kind == KindResult || r.Kind == KindResponse || r.Kind == KindTimeout || r.Kind == KindSearch)
 	})
 	if err != nil {
 		return r, fmt.Errorf("command %s %s: %w", c.Op, c.Path, err)
+	}
+	if r.Kind == KindResult && r.Error != "" {
+		return r, fmt.Errorf("command %s %s: %s", c.Op, c.Path, r.Error)
 	}
 	return r, nil
 }
@@ -429,6 +493,58 @@ func (w *Widget) Show(ctx context.Context, tab string) error {
 func (w *Widget) ClickAuthorize(ctx context.Context) error {
 	_, err := w.Do(ctx, Command{Op: "authorize-click"})
 	return err
+}
+
+// State is what the page holds now.
+func (w *Widget) State(ctx context.Context) (PageState, error) {
+	r, err := w.Do(ctx, Command{Op: "state"})
+	if err != nil || r.State == nil {
+		return PageState{}, errors.Join(err, errors.New("standin: no state in the page's answer"))
+	}
+	return *r.State, nil
+}
+
+// StartLogin starts the widget's own RingCentral login as a click on its Sign In button does:
+// the page makes a PKCE verifier (kept in its memory) and, loaded with disableLoginPopup=1,
+// posts rc-login-popup-notify with the oAuthUri it returns. authorizeURL stands in for
+// <appServer>/restapi/oauth/authorize.
+func (w *Widget) StartLogin(ctx context.Context, authorizeURL string) (string, error) {
+	r, err := w.Do(ctx, Command{Op: "login", URL: authorizeURL})
+	return r.URL, err
+}
+
+// Ring makes the widget report an incoming call from the number, with the caller ID name,
+// in the real shape: call.from and call.to are strings (rc-call-ring-notify).
+func (w *Widget) Ring(ctx context.Context, from, fromUserName string) error {
+	_, err := w.Do(ctx, Command{Op: "ring", Message: map[string]any{"from": from, "fromUserName": fromUserName}})
+	return err
+}
+
+// Search types query into the widget's contact search and returns what the widget shows: the
+// host's answer after the widget's own re-filter. An error is the widget's crash on the answer.
+func (w *Widget) Search(ctx context.Context, query string) (SearchResult, error) {
+	r, err := w.Do(ctx, Command{Op: "search", Value: query})
+	if err != nil {
+		return SearchResult{}, err
+	}
+	var res SearchResult
+	if err := json.Unmarshal(r.Result, &res); err != nil {
+		return res, fmt.Errorf("standin: search result %s: %w", r.Result, err)
+	}
+	if r.Error != "" {
+		return res, fmt.Errorf("standin: the widget failed on the search answer: %s", r.Error)
+	}
+	return res, nil
+}
+
+// RefreshContacts clicks the contacts' refresh button (a sync of type "manual") and returns the
+// state once that sync ended.
+func (w *Widget) RefreshContacts(ctx context.Context) (PageState, error) {
+	r, err := w.Do(ctx, Command{Op: "refresh"})
+	if err != nil || r.State == nil {
+		return PageState{}, errors.Join(err, errors.New("standin: no state after the refresh"))
+	}
+	return *r.State, nil
 }
 
 // AttackerRequestID is the requestId of the request the attacker frame posts.

@@ -45,11 +45,12 @@ func (n Notification) HasAction(key string) bool {
 type Notifications struct {
 	conn *dbus.Conn
 
-	mu      sync.Mutex
-	all     []Notification
-	read    int // how many of all Wait has returned
-	nextID  uint32
-	changed chan struct{}
+	mu        sync.Mutex
+	all       []Notification
+	read      int // how many of all Wait has returned
+	nextID    uint32
+	changed   chan struct{}
+	extraCaps []string
 }
 
 // notificationsObject holds the D-Bus methods only.
@@ -72,9 +73,19 @@ func (o notificationsObject) CloseNotification(id uint32) *dbus.Error {
 	return nil
 }
 
-// GetCapabilities says this daemon shows bodies and actions.
+// GetCapabilities says this daemon shows bodies and actions, and whatever else
+// SetCapabilities added.
 func (o notificationsObject) GetCapabilities() ([]string, *dbus.Error) {
-	return []string{"actions", "body"}, nil
+	o.n.mu.Lock()
+	defer o.n.mu.Unlock()
+	return append([]string{"actions", "body"}, o.n.extraCaps...), nil
+}
+
+// SetCapabilities adds capabilities the daemon reports, such as "body-markup".
+func (n *Notifications) SetCapabilities(caps ...string) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.extraCaps = caps
 }
 
 // GetServerInformation names the daemon.

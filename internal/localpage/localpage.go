@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/embeddable-tray/embeddable-tray/assets"
+	"github.com/embeddable-tray/embeddable-tray/internal/loopback"
 )
 
 // Parse parses a page template that may use {{pageCSS}}, the look shared with the other
@@ -49,7 +50,9 @@ func Write(w http.ResponseWriter, status int, tmpl *template.Template, data any)
 }
 
 // Server is handler served on 127.0.0.1 at a random port (RFC 8252 §7.3: the loopback
-// IP literal, not "localhost", which a resolver could point elsewhere).
+// IP literal, not "localhost", which a resolver could point elsewhere), with the timeouts
+// and the connection cap of package loopback: another local user's idle connections
+// cannot keep the page from the user.
 type Server struct {
 	// Addr is "127.0.0.1:port", the Host a request for this server carries.
 	Addr string
@@ -69,9 +72,9 @@ func Listen(newHandler func(addr string) http.Handler, log *slog.Logger) (*Serve
 		return nil, fmt.Errorf("cannot listen on 127.0.0.1: %w", err)
 	}
 	addr := ln.Addr().String()
-	s := &Server{Addr: addr, srv: &http.Server{Handler: newHandler(addr), ReadHeaderTimeout: 10 * time.Second}}
+	s := &Server{Addr: addr, srv: loopback.NewServer(newHandler(addr))}
 	go func() {
-		if err := s.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		if err := loopback.Serve(s.srv, ln, 0); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			log.Warn("local page listener stopped", "addr", addr, "err", err)
 		}
 	}()

@@ -97,8 +97,9 @@ func run() int {
 func writeConfig(path string, w *standin.Widget, name string) error {
 	cfg := map[string]any{
 		"widget": map[string]any{
-			"url":    w.URL(),
-			"params": map[string]string{"clientId": "demo-client", "redirectUri": w.RedirectURL()},
+			"url": w.URL(),
+			// jwt: the stand-in logs in to RingCentral at start, without a login page.
+			"params": map[string]string{"clientId": "demo-client", "jwt": standin.LoginJWT},
 		},
 		"service": map[string]any{
 			"name":              name,

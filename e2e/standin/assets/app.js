@@ -1,11 +1,16 @@
-// The stand-in widget: speaks the RingCentral Embeddable postMessage protocol as the real
-// widget does where the host can tell, and tells the test (on its own origin) all it sees.
+// The stand-in widget: behaves towards its host as RingCentral Embeddable 2.3.1 does, as
+// /work/shared/PROTOCOL.md records it (observed running the real widget in this app), and
+// tells the test (on its own origin) all it sees. Each behaviour names the PROTOCOL.md
+// section it follows, as [P: section]. Where PROTOCOL.md is silent, the comment names the
+// widget's source file it was read from, as [src: path].
 (function () {
   'use strict';
 
   var params = new URLSearchParams(location.search);
   var pageId = Math.random().toString(36).slice(2, 10);
-  var host = window.parent; // the widget's window itself when it is loaded top-level
+  // [P: Transport] The widget posts to window.parent with '*'; top-level that is its own
+  // window, so it receives its own posts too.
+  var host = window.parent;
 
   // ---- reporting to the test, in order, batched, one POST in flight ----
   var queue = [], sending = null;
@@ -35,28 +40,33 @@
     return out;
   }
 
-  // ---- posting to the host; our own posts come back to our own listener when top-level ----
+  // ---- posting to the host ----
   var echoes = {};
   function send(msg) {
     var key = JSON.stringify(msg);
     echoes[key] = (echoes[key] || 0) + 1;
-    host.postMessage(msg, '*');
+    host.postMessage(msg, '*'); // [P: Transport] always '*'
     report({ kind: 'sent', type: msg.type, message: msg });
   }
 
-  // ---- requests to the host with the widget's timeouts ----
+  // ---- requests to the host [P: Envelope of requests from the widget] ----
   var pending = {};
+  // timeoutFor: the widget's timeout for what the path is used for (the service's paths, or
+  // the app's usual ones before a registration names them).
   function timeoutFor(path) {
-    if (path === '/contacts') return 60000;
-    if (path === '/contacts/search' || path === '/contacts/match') return 30000;
-    if (path === '/callLogger' || path === '/messageLogger') return 15000;
+    var s = service || {};
+    if (path === s.contactsPath || path === '/contacts') return 60000;
+    if ([s.contactSearchPath, s.contactMatchPath, '/contacts/search', '/contacts/match'].indexOf(path) >= 0) return 30000;
+    if ([s.callLoggerPath, s.messageLoggerPath, '/callLogger', '/messageLogger'].indexOf(path) >= 0) return 15000;
     return 3000;
   }
   function uuid() {
     if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
     return 'r-' + Date.now() + '-' + Math.random().toString(16).slice(2);
   }
-  // request resolves with the response, or rejects with {timeout: true} after the widget's timeout.
+  // request resolves with the response, or rejects with {timeout: true} after the widget's
+  // timeout. Like requestWithPostMessage.js, any rc-post-message-response with the id
+  // settles it, whoever posted it [P: Transport: no origin or source check].
   function request(path, body, opts) {
     opts = opts || {};
     var requestId = uuid();
@@ -78,10 +88,23 @@
     });
   }
 
-  // ---- state shown on the page ----
-  var service = null;              // the registered third-party service
-  var authorized = false, account = '';
-  var contacts = [];
+  // ---- state ----
+  // The widget's own RingCentral login, kept in localStorage as the widget keeps it
+  // [P: Third-party service: "What the widget persists is its own RingCentral login"].
+  var LOGIN_KEY = 'standin-rc-login';
+  var loggedIn = false;
+  var pkce = null;                // {verifier, state} of the login started on this page, in memory only
+  var dialerReady = null;         // what rc-dialer-status-notify last said
+  var route = null;
+  var service = null;             // the registered third-party service
+  // [P: Third-party service] authorized is in memory only: null until a registration.
+  var authorized = null, account = '';
+  var contacts = [], syncTimestamp = null, syncing = null;  // [P: Contacts] memory only
+  var matches = {};               // number -> [contact], from the host's match answers
+  // The call history whose numbers are matched on authorization: E.164 and an extension
+  // number [P: Contacts: match].
+  var CALL_HISTORY = ['+15551230001', '+12015550124', '101'];
+  var LOGIN_NUMBER = '+16505550100*101';
 
   function $(id) { return document.getElementById(id); }
   function status(text, isError) {
@@ -89,24 +112,347 @@
     el.textContent = text;
     el.className = 'status' + (isError ? ' error' : '');
   }
-  function showTab(name) {
-    document.querySelectorAll('.tab').forEach(function (t) { t.classList.toggle('active', t.dataset.tab === name); });
-    document.querySelectorAll('.panel').forEach(function (p) { p.classList.toggle('active', p.id === name); });
+
+  // ---- routes and tabs [P: Events from the widget: rc-route-changed-notify] ----
+  function setRoute(path) {
+    var tab = path.replace(/^\//, '');
+    if (['dialer', 'contacts', 'settings'].indexOf(tab) >= 0) {
+      document.querySelectorAll('.tab').forEach(function (t) { t.classList.toggle('active', t.dataset.tab === tab); });
+      document.querySelectorAll('.panel').forEach(function (p) { p.classList.toggle('active', p.id === tab); });
+    }
+    if (route === path) return;
+    route = path;
+    send({ type: 'rc-route-changed-notify', path: path });
   }
   document.querySelectorAll('.tab').forEach(function (t) {
-    t.addEventListener('click', function () { showTab(t.dataset.tab); });
+    t.addEventListener('click', function () { setRoute('/' + t.dataset.tab); });
   });
 
-  function renderService() {
+  // ---- the widget's RingCentral login [P: The widget's own login without popups] ----
+  function appServer() {
+    var s = params.get('appServer');
+    return s && s.indexOf('https://') === 0 ? s : 'https://platform.ringcentral.com'; // [P: Loading]
+  }
+  function redirectUri() {
+    // [P: Loading] default: ./redirect.html next to app.html
+    return params.get('redirectUri') || new URL('./redirect.html', location.href).href;
+  }
+  function b64url(bytes) {
+    var s = '';
+    for (var i = 0; i < bytes.length; i++) s += String.fromCharCode(bytes[i]);
+    return btoa(s).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  }
+  function randomString() { return b64url(crypto.getRandomValues(new Uint8Array(32))); }
+  // openLoginPage starts a login: the PKCE verifier stays in this page's memory, so a
+  // reload before the callback loses it. authorizeUrl is a test's override of
+  // <appServer>/restapi/oauth/authorize (a loopback stand-in of RingCentral's login).
+  function openLoginPage(authorizeUrl) {
+    var verifier = randomString(), state = randomString();
+    return crypto.subtle.digest('SHA-256', new TextEncoder().encode(verifier)).then(function (hash) {
+      pkce = { verifier: verifier, state: state };
+      var q = new URLSearchParams({ response_type: 'code', client_id: params.get('clientId') || '',
+        redirect_uri: redirectUri(), state: state, code_challenge: b64url(new Uint8Array(hash)),
+        code_challenge_method: 'S256', display: 'page' });
+      var uri = (authorizeUrl || appServer() + '/restapi/oauth/authorize') + '?' + q.toString();
+      if (/^(1|true)$/.test(params.get('disableLoginPopup') || '')) {
+        send({ type: 'rc-login-popup-notify', oAuthUri: uri });
+      } else {
+        window.open(uri);
+      }
+      return uri;
+    });
+  }
+  // [P: login step 3] Any message with a top-level callbackUri logs in: no origin, source,
+  // type or state check. A jwt in it logs in at once; a code needs the PKCE verifier this
+  // page holds (or a code_verifier in the URL) [src: src/modules/OAuth/index.ts].
+  function onCallbackUri(data) {
+    var url;
+    try { url = new URL(String(data.callbackUri)); } catch (e) {
+      report({ kind: 'ignored', type: String(data.type || ''), message: data, error: 'callbackUri is not a URL' });
+      return;
+    }
+    var q = url.searchParams;
+    if (q.get('error')) {
+      status('RingCentral login: ' + q.get('error'), true);
+      report({ kind: 'ignored', type: String(data.type || ''), message: data, error: 'login refused: ' + q.get('error') });
+      return;
+    }
+    if (q.get('jwt')) { completeLogin(true); return; }
+    var verifier = q.get('code_verifier') || (pkce && pkce.verifier);
+    if (!q.get('code') || !verifier) {
+      status('RingCentral login failed', true);
+      report({ kind: 'ignored', type: String(data.type || ''), message: data,
+               error: q.get('code') ? 'no PKCE verifier in this page (was it reloaded since the login started?)' : 'no code' });
+      return;
+    }
+    pkce = null;
+    completeLogin(true);
+  }
+  // [P: Start-up order] loggedIn:true carries loginNumber, admin, features, isFreshLogin.
+  function loginStatus(fresh) {
+    var msg = { type: 'rc-login-status-notify', loggedIn: loggedIn, admin: false, isFreshLogin: fresh };
+    if (loggedIn) {
+      msg.loginNumber = LOGIN_NUMBER;
+      msg.contractedCountryCode = 'US';
+      msg.features = { sms: true, meeting: true, glip: false, smartNote: false, call: true, ringSenseInsights: false };
+    } else {
+      msg.features = {};
+    }
+    send(msg);
+  }
+  function completeLogin(fresh) {
+    loggedIn = true;
+    localStorage.setItem(LOGIN_KEY, JSON.stringify({ loginNumber: LOGIN_NUMBER }));
+    loginStatus(fresh);
+    render();
+    setRoute('/dialer');
+    checkDialer();
+    status('Logged in to RingCentral');
+  }
+  function logout() {
+    if (!loggedIn) return;
+    loggedIn = false;
+    localStorage.removeItem(LOGIN_KEY);
+    loginStatus(null);
+    render();
+    setRoute('/login');
+    checkDialer();
+  }
+  $('login-button').addEventListener('click', function () { openLoginPage(); });
+
+  // ---- the dialer ----
+  // [P: Calling (observed)] the web phone needs WebSocket, MediaStream, RTCPeerConnection and
+  // getUserMedia; WebKitGTK without WebRTC has no RTCPeerConnection, so no call can start.
+  function canCall() {
+    return !!(window.WebSocket && window.MediaStream && window.RTCPeerConnection &&
+              navigator.mediaDevices && navigator.mediaDevices.getUserMedia);
+  }
+  // [P: Events: rc-dialer-status-notify] starts false and stays false while the web phone
+  // cannot connect; posted when it changes [src: src/modules/Adapter/index.js
+  // _checkDialUIStatusChanged].
+  function checkDialer() {
+    var ready = loggedIn && canCall();
+    $('webphone-badge').hidden = !loggedIn || canCall();
+    if (ready === dialerReady) return;
+    dialerReady = ready;
+    send({ type: 'rc-dialer-status-notify', ready: ready });
+  }
+  function call(number) {
+    if (!number) return false;
+    if (!dialerReady) {
+      status('Sorry, making calls using this browser is not supported', true);
+      return false;
+    }
+    status('Calling ' + number + '…');
+    return true;
+  }
+  var keys = [['1', ''], ['2', 'ABC'], ['3', 'DEF'], ['4', 'GHI'], ['5', 'JKL'], ['6', 'MNO'],
+              ['7', 'PQRS'], ['8', 'TUV'], ['9', 'WXYZ'], ['*', ''], ['0', '+'], ['#', '']];
+  keys.forEach(function (k) {
+    var b = document.createElement('button');
+    b.className = 'key';
+    b.innerHTML = k[0] + '<small>' + (k[1] || '&nbsp;') + '</small>';
+    b.addEventListener('click', function () { $('number').value += k[0]; });
+    $('keypad').appendChild(b);
+  });
+  $('call').addEventListener('click', function () { call($('number').value.trim()); });
+
+  // ---- the third-party service [P: Third-party service] ----
+  function validLogo(uri) {
+    // kept only when it starts with http://, https:// or data:image
+    if (!uri) return null;
+    uri = String(uri);
+    return /^(https?:\/\/|data:image)/.test(uri) ? uri : null;
+  }
+  // sourceReady: contacts, search and match are off while the service is registered with
+  // authorization and not authorized [P: Contacts: not requested while authorized is false].
+  function sourceReady() { return !!service && !(authorized !== null && !authorized); }
+
+  function register(data) {
+    var s = data.service;
+    if (!s || !s.name) {
+      report({ kind: 'ignored', type: data.type, message: data, error: 'service without name' });
+      return;
+    }
+    service = {};
+    for (var k in s) service[k] = s[k];
+    service.authorizationLogo = validLogo(s.authorizationLogo);
+    var old = authorized;
+    if (s.authorizationPath) {
+      setAuthorized(s.authorized, s.authorizedAccount);
+    } else {
+      setAuthorized(true, ''); // without authorizationPath the service counts as authorized
+    }
+    // Every registration while authorized fetches contacts again.
+    if (authorized && old === authorized) authorizedChanged(true);
+  }
+  // setAuthorized keeps the value as given (the widget does: undefined stays undefined).
+  function setAuthorized(value, acc) {
+    var old = authorized;
+    authorized = value;
+    account = acc || '';
+    render();
+    if (old !== value) authorizedChanged(value);
+  }
+  // authorizedChanged: on authorization (and on every registration while authorized) the
+  // widget fetches contacts and matches the call history's numbers [P: Contacts: match];
+  // unauthorized, it hides the source [P: Contacts].
+  function authorizedChanged(on) {
+    if (!on) {
+      status(service ? displayName() + ': not connected' : '');
+      return; // hidden; the contacts stay in memory
+    }
+    status(displayName() + ': connected');
+    fetchContacts(undefined);
+    matchNumbers(CALL_HISTORY);
+  }
+  function displayName() { return service.displayName || service.name; }
+
+  $('authorize').addEventListener('click', function () { clickAuthorize(); });
+  // [P: /authorize] body {authorized: <current state>}; the response is ignored entirely.
+  function clickAuthorize() {
+    if (!service || !service.authorizationPath) return;
+    status('Waiting for ' + displayName() + '…');
+    request(service.authorizationPath, { authorized: authorized }).then(function () {}, function () {
+      /* a timeout is only a console error in the widget */
+    });
+  }
+
+  // ---- contacts [P: Contacts (observed)] ----
+  // formatContacts: every phone entry gets a phoneType, 'unknown' when missing
+  // [src: src/modules/ThirdPartyService/helper.ts].
+  function formatContacts(list) {
+    return list.map(function (c) {
+      var out = {};
+      for (var k in c) out[k] = c[k];
+      if (Array.isArray(c.phoneNumbers)) {
+        out.phoneNumbers = c.phoneNumbers.map(function (p) {
+          return { phoneNumber: p && p.phoneNumber, phoneType: (p && p.phoneType) || 'unknown' };
+        });
+      }
+      return out;
+    });
+  }
+  // fetchPages: every page carries the same old syncTimestamp; the first page's returned
+  // syncTimestamp is kept; a page without an array data ends the list there.
+  function fetchPages(page, type, ts) {
+    return request(service.contactsPath, { page: page, syncTimestamp: ts, type: type }).then(function (res) {
+      if (!res || typeof res !== 'object') throw new Error('no response object'); // the destructuring throws
+      if (!Array.isArray(res.data)) return { contacts: [], syncTimestamp: res.syncTimestamp };
+      var list = formatContacts(res.data);
+      if (!res.nextPage) return { contacts: list, syncTimestamp: res.syncTimestamp };
+      return fetchPages(res.nextPage, type, ts).then(function (next) {
+        return { contacts: list.concat(next.contacts), syncTimestamp: res.syncTimestamp };
+      });
+    });
+  }
+  // fetchContacts: type undefined on first load and after authorization, 'manual' from the
+  // refresh button, 'api' after rc-adapter-sync-third-party-contacts. A sync under way is
+  // joined, not repeated. Sent a timestamp and got one: merge (drop the ids received, add
+  // those not deleted); otherwise replace, so an {error} empties the list and resets the
+  // timestamp. A timeout keeps the old list.
+  function fetchContacts(type) {
+    if (!service || !service.contactsPath) return Promise.resolve();
+    if (authorized !== null && !authorized) return Promise.resolve();
+    if (syncing) return syncing;
+    var sent = syncTimestamp;
+    syncing = fetchPages(1, type, sent).then(function (r) {
+      if (sent && r.syncTimestamp) {
+        var got = {};
+        r.contacts.forEach(function (c) { got[c.id] = true; });
+        contacts = contacts.filter(function (c) { return !got[c.id]; })
+          .concat(r.contacts.filter(function (c) { return !c.deleted; }));
+      } else {
+        contacts = r.contacts;
+      }
+      syncTimestamp = r.syncTimestamp || null;
+      status('Synced ' + contacts.length + ' contacts');
+    }, function (e) {
+      status('Contacts: ' + (e && e.timeout ? 'timed out' : String(e)), true);
+    }).then(function () {
+      syncing = null;
+      renderContacts();
+      report({ kind: 'contacts', state: state() });
+    });
+    return syncing;
+  }
+  $('refresh').addEventListener('click', function () { fetchContacts('manual'); });
+
+  // [P: Contacts: search] non-empty only; the answer is re-filtered: a phone entry stays if
+  // "<firstName> <lastName> <name>" lower-cased contains the query, or its number contains
+  // it verbatim; a kept entry without phoneType throws [src: src/lib/searchContactPhoneNumbers.js].
+  function searchContactPhoneNumbers(list, searchString, entityType) {
+    var searchText = searchString.toLowerCase();
+    var result = [];
+    list.forEach(function (item) {
+      var name = item.name || (item.firstName + ' ' + item.lastName);
+      var nameSearched = (item.firstName + ' ' + item.lastName + ' ' + item.name).toLowerCase();
+      if (!item.phoneNumbers) return;
+      item.phoneNumbers.forEach(function (p) {
+        if (nameSearched.indexOf(searchText) >= 0 || (p.phoneNumber && p.phoneNumber.indexOf(searchText) >= 0)) {
+          result.push({ id: item.id + p.phoneNumber, name: name, type: item.type, phoneNumber: p.phoneNumber,
+                        phoneType: p.phoneType.replace('Phone', ''), entityType: entityType, contactId: item.id });
+        }
+      });
+    });
+    return result;
+  }
+  function search(searchString) {
+    if (!searchString || !sourceReady() || !service.contactSearchPath) return Promise.resolve([]);
+    return request(service.contactSearchPath, { searchString: searchString }).then(function (res) {
+      return res && Array.isArray(res.data) ? res.data : [];
+    }, function () { return []; }).then(function (data) {
+      return searchContactPhoneNumbers(data, searchString, service.name);
+    });
+  }
+  var searchTimer = null;
+  $('search').addEventListener('input', function () {
+    clearTimeout(searchTimer);
+    var q = $('search').value;
+    searchTimer = setTimeout(function () { runSearch(q, 0); }, 300);
+  });
+  function runSearch(q, command) {
+    return search(q).then(function (results) {
+      renderSearch(q, results);
+      report({ kind: 'search', command: command, result: { searchString: q, results: results } });
+    }, function (e) {
+      status('Search failed: ' + e, true);
+      report({ kind: 'search', command: command, result: { searchString: q, results: [] }, error: String(e) });
+    });
+  }
+
+  // [P: Contacts: match] body {phoneNumbers, callerIds}; the answer is read by the numbers asked.
+  function matchNumbers(numbers) {
+    if (!sourceReady() || !service.contactMatchPath) return Promise.resolve();
+    return request(service.contactMatchPath, { phoneNumbers: numbers, callerIds: {} }).then(function (res) {
+      var data = res && res.data;
+      if (!data || Object.keys(data).length === 0) return;
+      numbers.forEach(function (n) {
+        matches[n] = Array.isArray(data[n]) ? data[n].map(function (c) {
+          var out = {};
+          for (var k in c) out[k] = c[k];
+          out.entityType = c.entityType || c.type;
+          return out;
+        }) : [];
+      });
+    }, function () {});
+  }
+
+  // ---- rendering ----
+  function render() {
+    $('login').hidden = loggedIn;
+    $('tabs').hidden = !loggedIn;
+    $('main').hidden = !loggedIn;
+    $('login-number').textContent = loggedIn ? LOGIN_NUMBER : '';
     $('service').hidden = !service;
     $('no-service').hidden = !!service;
-    var red = !!(service && service.showAuthRedDot && !authorized);
+    var red = !!(service && service.showAuthRedDot && authorized !== null && !authorized);
     $('service-reddot').hidden = !red;
     $('tab-reddot').hidden = !red;
+    renderContacts();
     if (!service) return;
-    var name = service.displayName || service.name;
-    $('service-name').textContent = name;
-    $('service-badge').textContent = (name || '?').charAt(0).toUpperCase();
+    $('service-name').textContent = displayName();
+    $('service-badge').textContent = (displayName() || '?').charAt(0).toUpperCase();
     var logo = $('service-logo');
     if (service.authorizationLogo && logo.dataset.src !== service.authorizationLogo) {
       logo.dataset.src = service.authorizationLogo;
@@ -124,96 +470,61 @@
     btn.textContent = authorized ? (service.authorizedTitle || 'Unauthorize') : (service.unauthorizedTitle || 'Authorize');
     btn.className = 'authorize' + (authorized ? ' on' : '');
   }
-
-  function renderContacts() {
+  function contactItem(name, phone, extra) {
+    var li = document.createElement('li');
+    var av = document.createElement('span');
+    av.className = 'avatar';
+    av.textContent = (name || '?').charAt(0).toUpperCase();
+    var who = document.createElement('div');
+    who.className = 'who';
+    var n = document.createElement('div');
+    n.textContent = name || '(no name)';
+    var p = document.createElement('div');
+    p.className = 'phone';
+    p.textContent = [phone, extra].filter(Boolean).join(' · ');
+    who.appendChild(n); who.appendChild(p);
+    li.appendChild(av); li.appendChild(who);
+    li.addEventListener('click', function () { if (phone) { $('number').value = phone; setRoute('/dialer'); } });
+    return li;
+  }
+  function renderList(items, empty) {
     var list = $('contact-list');
     list.textContent = '';
-    $('contacts-count').textContent = authorized && contacts.length ? '(' + contacts.length + ')' : '';
-    if (!authorized || contacts.length === 0) {
+    if (items.length === 0) {
       var li = document.createElement('li');
       li.className = 'empty';
-      li.textContent = authorized ? 'No contacts.' : 'Authorize a service to see its contacts.';
+      li.textContent = empty;
       list.appendChild(li);
       return;
     }
-    contacts.slice(0, 200).forEach(function (c) {
-      var li = document.createElement('li');
-      var av = document.createElement('span');
-      av.className = 'avatar';
-      av.textContent = (c.name || '?').charAt(0).toUpperCase();
-      var who = document.createElement('div');
-      who.className = 'who';
-      var n = document.createElement('div');
-      n.textContent = c.name || '(no name)';
-      var p = document.createElement('div');
-      p.className = 'phone';
+    items.slice(0, 200).forEach(function (li) { list.appendChild(li); });
+  }
+  function renderContacts() {
+    var shown = sourceReady() && service.contactsPath ? contacts : [];
+    $('contacts-count').textContent = shown.length ? '(' + shown.length + ')' : '';
+    renderList(shown.map(function (c) {
       var phone = (c.phoneNumbers && c.phoneNumbers[0]) ? c.phoneNumbers[0].phoneNumber : '';
-      p.textContent = [phone, c.company].filter(Boolean).join(' · ');
-      who.appendChild(n); who.appendChild(p);
-      li.appendChild(av); li.appendChild(who);
-      li.addEventListener('click', function () { if (phone) { $('number').value = phone; showTab('dialer'); } });
-      list.appendChild(li);
-    });
+      return contactItem(c.name, phone, c.company);
+    }), sourceReady() ? 'No contacts.' : 'Authorize a service to see its contacts.');
+  }
+  function renderSearch(q, results) {
+    if (!q) { renderContacts(); return; }
+    $('contacts-count').textContent = '(' + results.length + ' found)';
+    renderList(results.map(function (r) { return contactItem(r.name, r.phoneNumber, r.phoneType); }), 'No match for "' + q + '".');
   }
 
-  function setAuthorized(on, acc) {
-    var was = authorized;
-    authorized = !!on;
-    account = acc || '';
-    // The real widget keeps the authorization state in its localStorage.
-    localStorage.setItem('standin-authorized', JSON.stringify({ authorized: authorized, account: account }));
-    renderService();
-    if (authorized && !was) fetchContacts();
-    if (!authorized) { contacts = []; renderContacts(); }
-    status(service ? (service.displayName || service.name) + (authorized ? ': connected' : ': not connected') : '');
+  function state() {
+    return { loggedIn: loggedIn, dialerReady: !!dialerReady, canCall: canCall(), route: route,
+             service: service ? service.name : null, authorized: authorized === undefined ? null : authorized,
+             account: account, contacts: contacts, syncTimestamp: syncTimestamp === undefined ? null : syncTimestamp,
+             matches: matches, verifier: !!pkce };
   }
 
-  // fetchContacts pages through the service's contactsPath the way the widget syncs them;
-  // like the widget, it asks nothing of a service that registered no contacts.
-  function fetchContacts() {
-    if (!service || !service.contactsPath) return;
-    var all = [], page = 1;
-    function next() {
-      return request(service.contactsPath, { page: page, syncTimestamp: null }).then(function (res) {
-        if (!res || res.error || !Array.isArray(res.data)) {
-          status('Contacts: ' + ((res && res.error) || 'bad response'), true);
-          return;
-        }
-        all = all.concat(res.data.filter(function (c) { return !c.deleted; }));
-        if (res.nextPage && page < 50) { page = res.nextPage; return next(); }
-        contacts = all;
-        renderContacts();
-        status('Synced ' + all.length + ' contacts');
-      });
-    }
-    next().catch(function (e) { status('Contacts: ' + (e && e.timeout ? 'timed out' : e), true); });
-  }
-
-  $('authorize').addEventListener('click', function () {
-    if (!service || !service.authorizationPath) return;
-    status('Waiting for ' + (service.displayName || service.name) + '…');
-    request(service.authorizationPath, { authorized: authorized }).catch(function (e) {
-      status('Authorization: ' + (e && e.timeout ? 'no answer from the app' : e), true);
-    });
-  });
-
-  // ---- the dialer ----
-  var keys = [['1', ''], ['2', 'ABC'], ['3', 'DEF'], ['4', 'GHI'], ['5', 'JKL'], ['6', 'MNO'],
-              ['7', 'PQRS'], ['8', 'TUV'], ['9', 'WXYZ'], ['*', ''], ['0', '+'], ['#', '']];
-  keys.forEach(function (k) {
-    var b = document.createElement('button');
-    b.className = 'key';
-    b.innerHTML = k[0] + '<small>' + (k[1] || '&nbsp;') + '</small>';
-    b.addEventListener('click', function () { $('number').value += k[0]; });
-    $('keypad').appendChild(b);
-  });
-  $('call').addEventListener('click', function () {
-    var n = $('number').value.trim();
-    if (n) status('Calling ' + n + '…');
-  });
-
-  // ---- messages from the host ----
-  function onHostMessage(data) {
+  // ---- messages to the widget ----
+  // [P: Transport] nothing received is checked for origin or source: a frame of any origin
+  // that posts to this window drives the widget as its host would.
+  function onMessage(data) {
+    if (data.callbackUri) { onCallbackUri(data); return; } // [P: login step 3] any type
     switch (data.type) {
       case 'rc-post-message-response':
         var done = pending[data.responseId];
@@ -225,40 +536,58 @@
         done(data.response);
         return;
       case 'rc-adapter-register-third-party-service':
-        if (!data.service || !data.service.name) {
-          report({ kind: 'ignored', type: data.type, message: data, error: 'service without name' });
-          return;
-        }
-        service = data.service;
-        setAuthorized(!!service.authorized, service.authorizedAccount);
+        register(data);
         return;
       case 'rc-adapter-update-authorization-status':
-        if (!service) {
-          // The real widget ignores this until a service is registered.
-          report({ kind: 'ignored', type: data.type, message: data, error: 'no service registered' });
+        // [P: Third-party service] ignored until a registration with authorizationPath on this
+        // page; the widget's test is `authorized !== null` [src: ThirdPartyService/index.ts].
+        if (authorized === null) {
+          report({ kind: 'ignored', type: data.type, message: data, error: 'no service registered with authorizationPath' });
           return;
         }
         setAuthorized(!!data.authorized, data.authorizedAccount);
         return;
       case 'rc-adapter-new-call':
+        // Taken only while logged in to RingCentral; toCall starts the call if the dialer can
+        // [src: src/modules/Adapter/index.js _newCall].
+        if (!loggedIn) {
+          report({ kind: 'ignored', type: data.type, message: data, error: 'not logged in to RingCentral' });
+          return;
+        }
+        setRoute('/dialer');
         $('number').value = data.phoneNumber || '';
-        showTab('dialer');
-        status((data.toCall ? 'Calling ' : 'Dial ') + (data.phoneNumber || ''));
+        if (data.toCall) call(data.phoneNumber); else status('Dial ' + (data.phoneNumber || ''));
         return;
       case 'rc-adapter-new-sms':
         status('New SMS to ' + (data.phoneNumber || ''));
         return;
       case 'rc-adapter-navigate-to':
-        status('Navigate to ' + data.path);
+        if (data.path) setRoute(String(data.path));
         return;
       case 'rc-adapter-sync-third-party-contacts':
-        if (authorized) fetchContacts();
+        fetchContacts('api').then(function () { return matchNumbers(Object.keys(matches)); });
         return;
-      case 'rc-adapter-authorization-code':
-        status('Signing in to RingCentral…');
+      case 'rc-adapter-trigger-contact-match':
+        if (Array.isArray(data.phoneNumbers)) matchNumbers(data.phoneNumbers);
+        return;
+      case 'rc-adapter-logout':
+        logout();
+        return;
+      case 'rc-adapter-login':
+        if (!loggedIn) openLoginPage();
         return;
       case 'rc-adapter-message-request':
-        send({ type: 'rc-adapter-message-response', responseId: data.requestId, response: { data: 'ok' } });
+        // [P: Commands to the widget] answered per path, {data: 'no matched path'} otherwise
+        // [src: src/modules/Adapter/index.js _handleRCAdapterMessageRequest].
+        if (!data.path) return;
+        var response;
+        switch (data.path) {
+          case '/dismiss-alert-message': status(''); response = 'ok'; break;
+          case '/custom-alert-message': status(String((data.body && data.body.message) || data.alertMessage || '')); response = 'standin-alert-' + pageId; break;
+          case '/check-popup-window': response = false; break;
+          default: response = { data: 'no matched path' };
+        }
+        send({ type: 'rc-adapter-message-response', responseId: data.requestId, response: response });
         return;
     }
   }
@@ -273,12 +602,7 @@
     report({ kind: 'message', type: data && data.type ? String(data.type) : '', message: data,
              origin: e.origin, fromSelf: e.source === window, echo: echo });
     if (echo || !data || typeof data !== 'object') return;
-    // Like the widget: only what the parent (here: our own window, the host's) sends counts.
-    if (e.source !== host) {
-      report({ kind: 'ignored', type: String(data.type || ''), message: data, error: 'not from the parent window' });
-      return;
-    }
-    onHostMessage(data);
+    onMessage(data);
   });
 
   // ---- commands from the test ----
@@ -288,6 +612,7 @@
       for (var k in extra || {}) r[k] = extra[k];
       report(r);
     };
+    var fail = function (e) { done({ error: String(e && e.message || e) }); };
     switch (c.op) {
       case 'request':
         request(c.path, c.body, { command: c.id, timeoutMs: c.timeoutMs }).catch(function () {});
@@ -304,11 +629,44 @@
         done({ storage: storage() });
         return;
       case 'show':
-        showTab(c.value);
+        if (!loggedIn) { done({ error: 'not logged in to RingCentral: only the login page shows' }); return; }
+        setRoute('/' + c.value);
         afterPaint(done);
         return;
       case 'authorize-click':
-        $('authorize').click();
+        if (!loggedIn) { done({ error: 'not logged in to RingCentral: the settings are not reachable' }); return; }
+        if (!service || !service.authorizationPath) { done({ error: 'no service with an Authorize button' }); return; }
+        clickAuthorize();
+        done();
+        return;
+      case 'login':
+        openLoginPage(c.url).then(function (uri) { done({ url: uri }); }, fail);
+        return;
+      case 'logout':
+        logout();
+        done();
+        return;
+      case 'search':
+        $('search').value = c.value || '';
+        runSearch(c.value, c.id);
+        return;
+      case 'refresh':
+        fetchContacts('manual').then(function () { done({ state: state() }); });
+        return;
+      case 'state':
+        done({ state: state() });
+        return;
+      case 'ring':
+        // An incoming call as the web phone reports it [P: Events from the widget:
+        // rc-call-ring-notify]: from/to are strings. A real widget rings only with a working
+        // web phone; this hook rings regardless, for the host's notification.
+        var m = c.message || {};
+        var from = String(m.from || '');
+        send({ type: 'rc-call-ring-notify', call: {
+          id: 'standin-call-' + c.id, sessionId: 'standin-session-' + c.id, direction: 'Inbound',
+          callStatus: 'webphone-session-connecting', from: from, fromUserName: m.fromUserName || '',
+          to: LOGIN_NUMBER.split('*')[0], toUserName: 'Stand-in User', startTime: Date.now(),
+          creationTime: Date.now(), contactMatch: (matches[from] || [])[0] } });
         done();
         return;
       case 'reload':
@@ -343,24 +701,31 @@
     }).catch(function () { return delay(500); }).then(poll);
   }
 
-  // ---- start, as the widget does ----
-  if (params.get('loginNumber')) $('login-number').textContent = params.get('loginNumber');
-  renderService();
-  renderContacts();
-  showTab('dialer');
-  status('Ready');
+  // ---- start, in the widget's order [P: Start-up order (observed)] ----
+  // rc-dialer-status-notify {ready:false} -> rc-adapter-pushAdapterState -> rc-route-changed-notify
+  // -> rc-login-status-notify {loggedIn:false, features:{}, isFreshLogin:null}, then after a
+  // login {loggedIn:true, ...}. A login kept in localStorage is announced as loggedIn:true
+  // directly [src: src/modules/Adapter/index.js _checkLoginStatus]; a jwt URL parameter logs in
+  // without UI [P: Loading].
+  render();
+  status('Starting…');
   report({ kind: 'load', url: location.href, storage: storage() });
   poll();
-  // The widget tells its host who is logged in, then that the dialer is ready. A test can
-  // turn these off with standinEvents=none (or pick: standinEvents=login).
-  var events = (params.get('standinEvents') || 'login,dialer').split(',');
-  if (events.indexOf('login') >= 0) {
-    send({ type: 'rc-login-status-notify', loggedIn: true, loginNumber: '+16505550100', contractedCountryCode: 'US', admin: false });
-  }
-  if (events.indexOf('adapter') >= 0) {
-    send({ type: 'rc-adapter-pushAdapterState', size: { width: 300, height: 500 }, minimized: false, closed: false, position: 'bottom-right' });
-  }
-  if (events.indexOf('dialer') >= 0) {
-    send({ type: 'rc-dialer-status-notify', ready: true });
+  checkDialer();
+  send({ type: 'rc-adapter-pushAdapterState', size: { width: 300, height: 500 }, minimized: false,
+         closed: false, position: 'bottom-right', telephonyStatus: null, userStatus: null, dndStatus: null });
+  var kept = localStorage.getItem(LOGIN_KEY);
+  if (kept) {
+    loggedIn = true;
+    render();
+    setRoute('/dialer');
+    loginStatus(false);
+    checkDialer();
+    status('Ready');
+  } else {
+    setRoute('/login');
+    loginStatus(null);
+    if (params.get('jwt')) completeLogin(true);
+    else status('Log in to RingCentral');
   }
 })();

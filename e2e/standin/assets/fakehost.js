@@ -1,33 +1,57 @@
 // A minimal host for testing the stand-in without the app, loaded only with standinHost=1:
-// it does in the page what the app's injected host script and Go side do.
+// it does in the page what the app's injected host script and Go side do, and scripts the
+// contact answers the stand-in's own test checks (merge, replace, the search re-filter).
 (function () {
   'use strict';
-  var origin = location.origin, registered = false, authorized = false;
+  var origin = location.origin, registered = false, authorized = false, syncs = 0;
   function post(m) { window.postMessage(m, origin); }
+  function service() {
+    return { name: 'FakeHost', displayName: 'Fake CRM', info: 'The stand-in test host',
+      authorizationPath: '/authorize', contactsPath: '/contacts', contactSearchPath: '/contacts/search',
+      contactMatchPath: '/contacts/match', authorizedTitle: 'Unauthorize', unauthorizedTitle: 'Authorize',
+      authorized: authorized, authorizationLogo: '/no-such-logo.png', showAuthRedDot: true };
+  }
+  var ann = { id: '1', name: 'Ann Example', type: 'FakeHost', phoneNumbers: [{ phoneNumber: '+15551230001', phoneType: 'directPhone' }] };
+  var bob = { id: '2', name: 'Bob Sample', type: 'FakeHost', phoneNumbers: [{ phoneNumber: '+15551230002', phoneType: 'mobile' }] };
+  var cat = { id: '3', name: 'Cat Typeless', type: 'FakeHost', phoneNumbers: [{ phoneNumber: '+15551230003' }] };
   window.addEventListener('message', function (e) {
     if (e.source !== window || e.origin !== origin) return;
     var d = e.data;
     if (!d || typeof d !== 'object') return;
-    if ((d.type === 'rc-login-status-notify' || d.type === 'rc-adapter-pushAdapterState') && !registered) {
+    // The test's way to make this host post something: the page posts {type: 'fakehost-say', message}.
+    if (d.type === 'fakehost-say') { post(d.message); return; }
+    if (d.type === 'rc-adapter-pushAdapterState' && !registered) {
       registered = true;
-      post({ type: 'rc-adapter-register-third-party-service', service: {
-        name: 'FakeHost', displayName: 'Fake CRM', info: 'The stand-in test host',
-        authorizationPath: '/authorize', contactsPath: '/contacts', authorizedTitle: 'Unauthorize', unauthorizedTitle: 'Authorize',
-        authorized: authorized, authorizationLogo: '/no-such-logo.png', showAuthRedDot: true } });
+      post({ type: 'rc-adapter-register-third-party-service', service: service() });
     }
     if (d.type !== 'rc-post-message-request' || d.path === '/never') return;
-    var resp;
+    var resp, b = d.body || {};
     if (d.path === '/authorize') {
-      authorized = !(d.body && d.body.authorized);
+      authorized = !b.authorized;
       resp = { data: 'ok' };
       setTimeout(function () {
         post({ type: 'rc-adapter-update-authorization-status', authorized: authorized,
                authorizedAccount: authorized ? 'ann@example.com' : '' });
       }, 0);
+    } else if (d.path === '/contacts' && !authorized) {
+      resp = { error: 'not authorized' };
     } else if (d.path === '/contacts') {
-      resp = authorized ? { data: [{ id: '1', name: 'Ann Example', type: 'FakeHost',
-        phoneNumbers: [{ phoneNumber: '+15551230001', phoneType: 'directPhone' }] }],
-        nextPage: null, syncTimestamp: Date.now() } : { error: 'not authorized' };
+      // Sync 1: everything (two pages); sync 2: a change since sync 1 (merged);
+      // sync 3: an error (the widget empties its list).
+      syncs += b.page === 1 ? 1 : 0;
+      if (syncs === 1) {
+        resp = b.page === 1 ? { data: [ann], nextPage: 2, syncTimestamp: 100 } : { data: [bob], nextPage: null, syncTimestamp: 999 };
+      } else if (syncs === 2) {
+        resp = { data: [{ id: '2', deleted: true }, cat], nextPage: null, syncTimestamp: b.syncTimestamp === 100 ? 200 : null };
+      } else {
+        resp = { error: 'the CRM is down' };
+      }
+    } else if (d.path === '/contacts/search') {
+      resp = { data: [ann, bob, cat] }; // claims all: the widget keeps what its rule keeps
+    } else if (d.path === '/contacts/match') {
+      var data = {};
+      (b.phoneNumbers || []).forEach(function (n) { data[n] = n === ann.phoneNumbers[0].phoneNumber ? [ann] : []; });
+      resp = { data: data };
     } else {
       resp = { error: 'unknown path ' + d.path };
     }
