@@ -5,23 +5,25 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
+	"net/url"
 	"os"
 	"os/signal"
 	"runtime"
 	"syscall"
 
 	"fyne.io/systray"
-	"golang.org/x/oauth2"
 
 	"github.com/embeddable-tray/embeddable-tray/app"
 	"github.com/embeddable-tray/embeddable-tray/app/autostart"
 	"github.com/embeddable-tray/embeddable-tray/app/config"
 	"github.com/embeddable-tray/embeddable-tray/app/instance"
+	"github.com/embeddable-tray/embeddable-tray/app/signin"
 	"github.com/embeddable-tray/embeddable-tray/app/tray"
 	"github.com/embeddable-tray/embeddable-tray/assets"
 	"github.com/embeddable-tray/embeddable-tray/bridge"
@@ -35,9 +37,6 @@ var version = "0.0.0-dev"
 // appID names the app to the desktop: data and config directories, the keyring, the
 // single-instance socket and the WM class.
 const appID = "embeddable-tray"
-
-// bindingName is the Go function the host script calls; the script hides it from the page.
-const bindingName = "embeddableTrayHost"
 
 func init() {
 	// GTK (and so the webview and its loop) must stay on the main thread.
@@ -175,12 +174,6 @@ func serve(cfg config.Config, f flags, primary *instance.Primary, log *slog.Logg
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 
-	svc, err := startService(ctx, &cfg, log)
-	if err != nil {
-		return err
-	}
-	defer svc.close()
-
 	// Hidden only where the tray can bring the window back.
 	hidden := f.hidden && tray.Available()
 	ui, err := webview.New(webview.Options{Title: "Embeddable Tray", Width: 300, Height: 560, Resizable: true, Debug: f.debug, Hidden: hidden})
@@ -189,49 +182,59 @@ func serve(cfg config.Config, f flags, primary *instance.Primary, log *slog.Logg
 	}
 	mainWin := ui.Main()
 
-	var autostartSwitch app.Autostart
-	if autostart.Supported() {
-		autostartSwitch = startAtLogin{}
+	b, err := build(ctx, cfg, desktop{UI: windowMaker{ui}, Main: mainWin, Log: log})
+	if err != nil {
+		return err
 	}
-	exe, _ := os.Executable()
-	var a *app.App
-	svc.withContacts(cfg, tokenFunc(func() (*oauth2.Token, error) { return a.Token() }), log)
-	a = app.New(app.Options{
-		Config:         cfg,
-		UI:             windowMaker{ui},
-		Main:           mainWin,
-		Auth:           svc.auth,
-		Store:          svc.store,
-		Remembered:     svc.remembered,
-		Contacts:       svc.contacts,
-		IsUnauthorized: svc.isUnauthorized,
-		Notifier:       newNotifier(log),
-		Autostart:      autostartSwitch,
-		Executable:     exe,
-		Logger:         log,
-	})
-	svc.app = a // the address book's password prompt opens its windows through the app
-	defer a.Close()
+	defer b.close()
+	a, cfg := b.app, b.cfg
 
 	router := bridge.NewRouter()
 	a.Routes(router)
-	secret := bridge.NewSecret()
+	// Calls in a view without WebRTC (issue 12): the shim in the page, the engine in Go,
+	// talking over the bridge's RTC port only.
+	var engine callEngine = noCallEngine{}
 	conn := bridge.NewConn(bridge.Config{
-		Secret: secret,
-		Send:   mainWin.Eval,
-		Origin: cfg.WidgetOrigin(),
-		Router: router,
-		Events: a,
-		Logger: log,
+		Send:     mainWin.EvalHost,
+		Origin:   cfg.WidgetOrigin(),
+		Router:   router,
+		Events:   a,
+		Logger:   log,
+		RTC:      func(data json.RawMessage) { engine.Handle(data) },
+		RTCReset: func() { engine.PageGone() },
 	})
+	// Set before conn.Run starts: nothing calls RTC or RTCReset until then.
+	if e, err := newCallEngine(a.RTCToPage(func(msg []byte) { _ = conn.PostRTC(msg) }), log); err != nil {
+		log.Info("calls use the web view's own WebRTC or another way", "why", err)
+		if runtime.GOOS == "linux" {
+			a.CallingUnavailable("the call engine could not start: " + err.Error())
+		}
+	} else {
+		engine = e
+		defer engine.Close()
+	}
 	a.Attach(conn)
 	go conn.Run(ctx)
 
-	// Bind first: the host script takes the bound function away from the page.
-	if err := mainWin.Bind(bindingName, conn.Receive); err != nil {
-		return fmt.Errorf("cannot bind the host bridge: %w", err)
-	}
-	mainWin.Init(bridge.HostScript(cfg.WidgetOrigin(), secret, bindingName))
+	// The bridge: the host script in the app's isolated world, every committed page a new
+	// generation, and the window kept on the widget's origin (issue 9).
+	mainWin.SetNavigationPolicy(webview.NavigationPolicy{
+		Page: cfg.AllowsPage,
+		Frame: func(uri string) bool {
+			if cfg.AllowsFrame(uri) {
+				return true
+			}
+			log.Warn("refused a page or frame of an origin that is neither the widget's nor in widget.frameOrigins", "origin", originOf(uri))
+			return false
+		},
+		Elsewhere: func(uri string) { openElsewhere(uri, log) },
+	})
+	mainWin.OnLoadCommitted(conn.PageCommitted)
+	mainWin.OnHostMessage(func(pageURI, msg string) { _ = conn.Receive(pageURI, msg) })
+	mainWin.AddPageScript(assets.CallingJS) // before the host script, which hands it its port
+	mainWin.AddHostScript(bridge.HostScript(cfg.WidgetOrigin(), 0))
+	mainWin.AllowMediaFor(cfg.WidgetOrigin()) // microphone, notifications, ringtones: the widget only
+	mainWin.OnAppLink(a.OpenCallLink)         // rcapp:// call links: nothing on Linux opens them
 	mainWin.OnLoadFailed(a.LoadFailed)
 	mainWin.OnVisibilityChange(a.WindowVisibility)
 
@@ -249,13 +252,31 @@ func serve(cfg config.Config, f flags, primary *instance.Primary, log *slog.Logg
 	}
 	go quitOnSignal(ctx, a)
 
-	mainWin.Navigate(cfg.WidgetURL())
-	log.Info("started", "version", version, "widget", redact.URL(cfg.Widget.URL), "service", cfg.Service.Name, "demo", svc.demo)
+	a.LoadWidget()
+	log.Info("started", "version", version, "widget", redact.URL(cfg.Widget.URL), "service", cfg.Service.Name, "demo", b.svc.demo,
+		"navigation", webview.NavigationMechanism())
 	ui.Run()
 	if endTray != nil {
 		endTray()
 	}
 	return nil
+}
+
+// openElsewhere opens a page the main window may not show in the system browser.
+func openElsewhere(uri string, log *slog.Logger) {
+	log.Info("the main window stays on the widget's origin: opening the page in the system browser", "origin", originOf(uri))
+	if err := signin.OpenBrowser(uri); err != nil {
+		log.Warn("cannot open a page in the system browser", "err", err)
+	}
+}
+
+// originOf is uri without path and query, for the log.
+func originOf(uri string) string {
+	u, err := url.Parse(uri)
+	if err != nil {
+		return "(unparsable URL)"
+	}
+	return u.Scheme + "://" + u.Host
 }
 
 // startTray shows the tray icon; it returns nil when there is no session bus to show it on.
@@ -280,8 +301,11 @@ func trayState(cfg config.Config, s app.Snapshot) tray.State {
 		Phase:                 s.Phase,
 		Account:               s.Account,
 		Problem:               s.Problem,
+		ContactsProblem:       s.ContactsProblem,
 		StartAtLogin:          s.StartAtLogin,
 		StartAtLoginSupported: autostart.Supported(),
+		Call:                  s.Call,
+		CallingNote:           s.CallingNote,
 	}
 	if !s.Remembered {
 		st.KeyringWarning = "Sign-in will not be remembered: no keyring is available"

@@ -7,10 +7,10 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"runtime"
 	"time"
 
 	"github.com/godbus/dbus/v5"
-	"golang.org/x/oauth2"
 
 	"github.com/embeddable-tray/embeddable-tray/app"
 	"github.com/embeddable-tray/embeddable-tray/app/apppassword"
@@ -26,20 +26,21 @@ import (
 // service is the third-party side: the sign-in client, where its token is kept, and the
 // address book it unlocks. With no service.oauth in the config it is the built-in demo.
 type service struct {
-	auth           *signin.Client
-	store          tokenstore.Store
-	remembered     bool
-	contacts       app.AddressBook
-	isUnauthorized func(error) bool
-	demo           bool
-	carddavURL     string
-	close          func()
-	// app opens the app-password prompt and names the account; set by main after app.New.
-	app *app.App
+	auth       *signin.Client
+	store      tokenstore.Store
+	remembered bool
+	demo       bool
+	carddavURL string
+	// logo is the demo's authorizationLogo when the config names none ("" otherwise).
+	logo  string
+	close func()
 }
 
-func startService(ctx context.Context, cfg *config.Config, log *slog.Logger) (*service, error) {
-	s := &service{close: func() {}, isUnauthorized: func(err error) bool { return errors.Is(err, contacts.ErrUnauthorized) }}
+// startService starts the service of cfg. store, when not nil, keeps the token instead of
+// the OS keyring (remembered says whether it outlasts the app). cfg is not changed: what
+// the service adds to it is applied by withService.
+func startService(ctx context.Context, cfg config.Config, store tokenstore.Store, remembered bool, log *slog.Logger) (*service, error) {
+	s := &service{close: func() {}}
 	oc := cfg.Service.OAuth
 	var carddavURL string
 	if cfg.Service.Contacts != nil {
@@ -62,7 +63,7 @@ func startService(ctx context.Context, cfg *config.Config, log *slog.Logger) (*s
 		if cfg.Service.AuthorizationLogo == "" {
 			// The widget shows it in an <img>: the app's own icon, inline.
 			logo, _ := assets.Icons.ReadFile("icons/app-64.png")
-			cfg.Service.AuthorizationLogo = "data:image/png;base64," + base64.StdEncoding.EncodeToString(logo)
+			s.logo = "data:image/png;base64," + base64.StdEncoding.EncodeToString(logo)
 		}
 	}
 	httpClient := &http.Client{Timeout: 30 * time.Second}
@@ -78,14 +79,17 @@ func startService(ctx context.Context, cfg *config.Config, log *slog.Logger) (*s
 	}
 	s.auth = auth
 
-	store, persistent, err := tokenstore.Open(appID, cfg.Service.Name)
-	if err != nil {
-		log.Warn("keyring unavailable", "err", err)
+	if store == nil {
+		var err error
+		store, remembered, err = tokenstore.Open(appID, cfg.Service.Name)
+		if err != nil {
+			log.Warn("keyring unavailable", "err", err)
+		}
+		if !remembered {
+			log.Warn("no keyring (Secret Service) is available: the sign-in will not be remembered after the app quits")
+		}
 	}
-	if !persistent {
-		log.Warn("no keyring (Secret Service) is available: the sign-in will not be remembered after the app quits")
-	}
-	s.store, s.remembered = store, persistent
+	s.store, s.remembered = store, remembered
 	if carddavURL != "" {
 		if err := contacts.CheckURL(carddavURL); err != nil {
 			s.close()
@@ -96,13 +100,26 @@ func startService(ctx context.Context, cfg *config.Config, log *slog.Logger) (*s
 	return s, nil
 }
 
-// withContacts adds the address book, authenticated with the app's current token, or with
-// service.contacts.auth "password", with Basic auth and an app password asked for once in
-// a window (s.app must be set once the app exists) and kept in the keyring.
-func (s *service) withContacts(cfg config.Config, tokens oauth2.TokenSource, log *slog.Logger) {
-	if s.carddavURL == "" {
-		return
+// withService is cfg with what the service adds (the demo's logo).
+func (s *service) withService(cfg config.Config) config.Config {
+	if s.logo != "" {
+		cfg.Service.AuthorizationLogo = s.logo
 	}
+	return cfg
+}
+
+// contacts makes the address book for app.Options.NewContacts (nil without one),
+// authenticated with the app's current token, or with service.contacts.auth "password",
+// with Basic auth and an app password asked for once in the app's window and kept in the
+// keyring.
+func (s *service) contacts(cfg config.Config, log *slog.Logger) func(a *app.App) (app.AddressBook, func(error) bool) {
+	if s.carddavURL == "" {
+		return nil
+	}
+	return func(a *app.App) (app.AddressBook, func(error) bool) { return s.newBook(cfg, a, log) }
+}
+
+func (s *service) newBook(cfg config.Config, a *app.App, log *slog.Logger) (app.AddressBook, func(error) bool) {
 	ct := cfg.Service.Contacts
 	if ct == nil {
 		ct = &config.Contacts{}
@@ -116,33 +133,26 @@ func (s *service) withContacts(cfg config.Config, tokens oauth2.TokenSource, log
 	if ct.Auth != "password" {
 		// The app's Token on every request: no client of its own caches a token across
 		// sign-ins.
-		client, err := contacts.NewClient(s.carddavURL, &contacts.Bearer{Tokens: tokens})
+		client, err := contacts.NewClient(s.carddavURL, &contacts.Bearer{Tokens: a})
 		if err != nil {
 			log.Error("no address book", "err", err)
-			return
+			return nil, nil
 		}
-		s.contacts = contacts.New(bookCfg, client, log)
-		return
+		return contacts.New(bookCfg, client, log), func(err error) bool { return errors.Is(err, contacts.ErrUnauthorized) }
 	}
 
 	account := func() string {
 		if ct.Username != "" {
 			return ct.Username
 		}
-		if s.app == nil {
-			return ""
-		}
-		return s.app.Snapshot().Account
+		return a.Snapshot().Account
 	}
 	source := apppassword.NewSource(apppassword.NewKeyringStore(appID, cfg.Service.Name+"/carddav-password"),
 		func(ctx context.Context) (string, error) {
-			if s.app == nil {
-				return "", errors.New("no window to ask for the app password in yet")
-			}
 			ctx, cancel := context.WithTimeout(ctx, cfg.Service.Timeout())
 			defer cancel()
 			title := cfg.Service.DisplayName + " app password"
-			open := func(url string) (<-chan struct{}, func(), error) { return s.app.OpenPage(title, url) }
+			open := func(url string) (<-chan struct{}, func(), error) { return a.OpenPage(title, url) }
 			log.Info("asking for the address book's app password", "account", account())
 			return apppassword.Prompt(ctx, open, title, account(), s.carddavURL)
 		})
@@ -152,12 +162,11 @@ func (s *service) withContacts(cfg config.Config, tokens oauth2.TokenSource, log
 	})
 	if err != nil {
 		log.Error("no address book", "err", err)
-		return
+		return nil, nil
 	}
 	// A 401 here refuses the app password, not the sign-in: the Transport forgot it and the
 	// next request asks again, so it does not sign out.
-	s.isUnauthorized = func(error) bool { return false }
-	s.contacts = forgettingBook{AddressBook: contacts.New(bookCfg, client, log), source: source, log: log}
+	return forgettingBook{AddressBook: contacts.New(bookCfg, client, log), source: source, log: log}, func(error) bool { return false }
 }
 
 // forgettingBook forgets the app password with the contacts on sign-out.
@@ -174,16 +183,16 @@ func (b forgettingBook) Clear() {
 	}
 }
 
-// tokenFunc is an oauth2.TokenSource made of a function.
-type tokenFunc func() (*oauth2.Token, error)
-
-func (f tokenFunc) Token() (*oauth2.Token, error) { return f() }
-
-// newNotifier shows desktop notifications over the session bus; nil without one.
+// newNotifier shows desktop notifications over the session bus; nil without one. Windows
+// needs no bus: its notifications are balloons of the tray icon.
 func newNotifier(log *slog.Logger) app.Notifier {
-	conn, err := dbus.SessionBus()
-	if err != nil {
-		return nil
+	var conn *dbus.Conn
+	if runtime.GOOS != "windows" {
+		c, err := dbus.SessionBus()
+		if err != nil {
+			return nil
+		}
+		conn = c
 	}
 	n, err := notify.New(conn, "Embeddable Tray", log)
 	if err != nil {

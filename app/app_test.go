@@ -25,7 +25,7 @@ type fakeWidget struct {
 	updates []bridge.UpdateAuthorization
 }
 
-func (w *fakeWidget) Send(m bridge.Outbound) error {
+func (w *fakeWidget) Post(m bridge.Outbound) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.sent = append(w.sent, m)
@@ -112,7 +112,7 @@ func (w *fakeWindow) Hide()               { w.mu.Lock(); w.visible = false; w.mu
 func (w *fakeWindow) Visible() bool       { w.mu.Lock(); defer w.mu.Unlock(); return w.visible }
 func (w *fakeWindow) Close()              { w.mu.Lock(); w.closed = true; w.mu.Unlock() }
 func (w *fakeWindow) OnClose(f func())    { w.mu.Lock(); w.onClose = f; w.mu.Unlock() }
-func (w *fakeWindow) OnNavigate(f func(string)) {
+func (w *fakeWindow) OnPageReached(f func(string)) {
 	w.mu.Lock()
 	w.onNav = f
 	w.mu.Unlock()
@@ -150,14 +150,27 @@ func (u *fakeUI) window(i int) *fakeWindow {
 	return u.windows[i]
 }
 
+// chanNotifier delivers desktop notifications on a channel.
+type chanNotifier struct {
+	shown chan shownNote
+}
+
+type shownNote struct{ title, body string }
+
+func (n *chanNotifier) Notify(title, body string, onClick func()) error {
+	n.shown <- shownNote{title, body}
+	return nil
+}
+
 type harness struct {
-	app    *App
-	widget *fakeWidget
-	auth   *fakeAuth
-	ui     *fakeUI
-	main   *fakeWindow
-	store  tokenstore.Store
-	snaps  chan Snapshot
+	notifier *chanNotifier
+	app      *App
+	widget   *fakeWidget
+	auth     *fakeAuth
+	ui       *fakeUI
+	main     *fakeWindow
+	store    tokenstore.Store
+	snaps    chan Snapshot
 }
 
 func testConfig() config.Config {
@@ -175,9 +188,15 @@ func newHarness(t *testing.T, store tokenstore.Store) *harness {
 		store = tokenstore.NewMemory()
 	}
 	h := &harness{widget: &fakeWidget{}, auth: newFakeAuth(), ui: &fakeUI{}, main: &fakeWindow{visible: true}, store: store, snaps: make(chan Snapshot, 64)}
-	h.app = New(Options{Config: testConfig(), UI: h.ui, Main: h.main, Auth: h.auth, Store: store, Remembered: true, answerWithin: 200 * time.Millisecond})
+	h.notifier = &chanNotifier{shown: make(chan shownNote, 16)}
+	h.app = New(Options{Config: testConfig(), UI: h.ui, Main: h.main, Auth: h.auth, Store: store, Remembered: true, Notifier: h.notifier})
 	h.app.Attach(h.widget)
-	h.app.OnChange(func(s Snapshot) { h.snaps <- s })
+	h.app.OnChange(func(s Snapshot) {
+		select {
+		case h.snaps <- s:
+		default:
+		}
+	})
 	t.Cleanup(h.app.Close)
 	return h
 }
@@ -243,18 +262,35 @@ func TestSecondSignInClickRaisesTheOpenWindow(t *testing.T) {
 	wait(t, first)
 }
 
-func TestFailedSignInEndsSignedOutWithTheMessage(t *testing.T) {
+// TestFailedSignInIsShownByTheApp: the widget ignores /authorize's answer (PROTOCOL.md),
+// so the answer is "ok" at once and the failure goes to the tray (Problem) and to a
+// desktop notification that says what to do next.
+func TestFailedSignInIsShownByTheApp(t *testing.T) {
 	h := newHarness(t, nil)
-	go func() {
-		<-h.auth.started
-		h.auth.results <- signinOutcome{err: errors.New("Sign-in was refused by Test CRM: access_denied")}
-	}()
-	_, err := h.authorize(t, false)
-	require.Error(t, err, "a quick failure is the widget's response")
-	assert.Contains(t, err.Error(), "access_denied")
+	v, err := h.authorize(t, false)
+	require.NoError(t, err, "answered at once, before any outcome")
+	assert.Equal(t, "ok", v)
+	<-h.auth.started
+	h.auth.results <- signinOutcome{err: errors.New("Sign-in was refused by Test CRM: access_denied")}
+	n := <-h.notifier.shown
+	assert.Equal(t, "Sign-in to Test CRM failed", n.title)
+	assert.Contains(t, n.body, "access_denied")
+	assert.Contains(t, n.body, "Sign in in the tray menu", "says what to do next")
 	snap := h.app.Snapshot()
 	assert.Equal(t, SignedOut, snap.Phase)
 	assert.Contains(t, snap.Problem, "access_denied")
+	last, _ := h.widget.lastUpdate()
+	assert.False(t, last.Authorized)
+}
+
+func TestCancelledSignInIsNotNotified(t *testing.T) {
+	h := newHarness(t, nil)
+	done := h.app.SignIn()
+	<-h.auth.started
+	h.auth.results <- signinOutcome{err: signin.ErrCancelled}
+	wait(t, done)
+	h.app.Close() // the notifier goroutine ends; nothing was queued
+	assert.Empty(t, h.notifier.shown)
 }
 
 func TestSlowSignInAnswersOKAndFinishesLater(t *testing.T) {
@@ -299,6 +335,7 @@ func TestSignOutRevokesDeletesAndPushes(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "ok", v)
 	assert.Equal(t, "at", (<-h.auth.revoked).AccessToken)
+	wait(t, h.app.SignOut()) // the sign-out under way
 	assert.Equal(t, SignedOut, h.app.Snapshot().Phase)
 	_, err = store.Load()
 	assert.ErrorIs(t, err, tokenstore.ErrNotFound)
@@ -308,7 +345,7 @@ func TestSignOutRevokesDeletesAndPushes(t *testing.T) {
 
 func TestWidgetOutOfStepGetsTheTrueState(t *testing.T) {
 	h := newHarness(t, nil)
-	// The widget shows "authorized" from its cache, but we are signed out: the click on
+	// The widget shows "authorized" (out of step), but we are signed out: the click on
 	// Unauthorize needs no sign-out, only the truth.
 	_, n := h.widget.lastUpdate()
 	_, err := h.authorize(t, true)
@@ -357,7 +394,7 @@ func TestContactPathsOnlyWhenAuthorized(t *testing.T) {
 	guarded := h.app.authorizedOnly(func(context.Context, json.RawMessage) (any, error) {
 		called++
 		return []string{}, nil
-	})
+	}, nil)
 	_, err := guarded(context.Background(), nil)
 	require.ErrorIs(t, err, ErrNotAuthorized)
 	assert.Contains(t, err.Error(), "sign in to Test CRM first")

@@ -12,17 +12,25 @@ import (
 // Notify handles the widget's events (bridge.Events). It runs on the bridge's goroutine:
 // nothing here blocks.
 func (a *App) Notify(m bridge.Inbound) {
+	if _, ok := m.(bridge.PageLoad); !ok {
+		a.offline.widgetAnnounced() // the widget itself spoke (a page load is the host's news)
+	}
 	switch m := m.(type) {
 	case bridge.PageLoad:
 		a.dialer.reset()
+		a.callEvent(m)
+		a.fallbackPage()
 	case bridge.LoginStatus:
 		a.loginStatus(m.LoggedIn)
+		a.fallbackLogin(m.LoggedIn)
+	case bridge.CallingSettingsNotify:
+		a.callingSettings(m)
 	case bridge.DialerStatus:
 		a.deliver(a.dialer.setReady(m.Ready))
 	case bridge.LoginPopup:
 		a.openRingCentralLogin(m.OAuthURI)
-	case bridge.CallRing:
-		a.notifyHidden("Incoming call", caller(m.Call))
+	case bridge.CallRing, bridge.CallStart, bridge.CallEnd, bridge.ActiveCall:
+		a.callEvent(m)
 	case bridge.InboundMessage:
 		a.notifyHidden("New message", caller(m.Message))
 	}
@@ -42,9 +50,7 @@ func (a *App) tell(title, body string) {
 	if a.opts.Notifier == nil {
 		return
 	}
-	if err := a.opts.Notifier.Notify(title, body, a.ShowWindow); err != nil {
-		a.log.Warn("cannot show a desktop notification", "err", err)
-	}
+	a.notes.show(a.opts.Notifier, title, body, a.ShowWindow) // never waits for the notification daemon
 }
 
 // caller names who calls or writes, from a call or message object of the widget. A ringing
@@ -102,6 +108,9 @@ func firstNonEmpty(s ...string) string {
 // place calls (PROTOCOL.md: rc-dialer-status-notify). The user is told why a number waits
 // or why its call cannot start.
 func (a *App) Dial(number string) {
+	if a.dialElsewhere(number) {
+		return
+	}
 	a.ShowWindow()
 	now, loggedOut := a.dialer.dial(number)
 	switch {
@@ -144,7 +153,7 @@ func (a *App) sendNewCall(number string) {
 	if w == nil {
 		return
 	}
-	if err := w.Send(bridge.NewCall{PhoneNumber: number, ToCall: false}); err != nil {
+	if err := w.Post(bridge.NewCall{PhoneNumber: number, ToCall: false}); err != nil {
 		a.log.Warn("cannot pass the number to the dialer", "err", err)
 	}
 }

@@ -13,6 +13,7 @@ import (
 
 // fakeNotifier records desktop notifications.
 type fakeNotifier struct {
+	drain func()
 	mu    sync.Mutex
 	notes []string // "title: body"
 }
@@ -25,6 +26,7 @@ func (n *fakeNotifier) Notify(title, body string, onClick func()) error {
 }
 
 func (n *fakeNotifier) all() []string {
+	n.drain() // notifications are shown on a goroutine of their own
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	return append([]string(nil), n.notes...)
@@ -48,7 +50,7 @@ func (w *fakeWidget) newCalls() []bridge.NewCall {
 // told why it waits and why the call cannot start.
 func TestDialDoesNotWaitForReady(t *testing.T) {
 	h := newHarness(t, nil)
-	notes := &fakeNotifier{}
+	notes := &fakeNotifier{drain: h.app.notes.drain}
 	h.app.opts.Notifier = notes
 	h.app.Notify(bridge.PageLoad{Href: "http://127.0.0.1:9/app.html"})
 	h.app.Notify(bridge.DialerStatus{Ready: false})

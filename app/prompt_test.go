@@ -12,7 +12,7 @@ func TestOpenPage(t *testing.T) {
 	a := New(Options{Config: testConfig(), UI: ui})
 	defer a.Close()
 
-	closed, dismiss, err := a.OpenPage("App password", "http://127.0.0.1:1/p")
+	closed, _, err := a.OpenPage("App password", "http://127.0.0.1:1/p")
 	require.NoError(t, err)
 	w := ui.window(0)
 	assert.Equal(t, []string{"App password"}, ui.titles)
@@ -29,7 +29,7 @@ func TestOpenPage(t *testing.T) {
 	assert.True(t, w.closed)
 
 	// Dismissed by the program: the second page's window closes.
-	_, dismiss, err = a.OpenPage("App password", "http://127.0.0.1:1/q")
+	_, dismiss, err := a.OpenPage("App password", "http://127.0.0.1:1/q")
 	require.NoError(t, err)
 	dismiss()
 	assert.True(t, ui.window(1).closed)

@@ -54,7 +54,7 @@ func (a *App) openRingCentralLogin(oAuthURI string) {
 			finish()
 		})
 	})
-	win.OnNavigate(func(uri string) {
+	win.OnPageReached(func(uri string) {
 		if !sameResource(uri, redirect) {
 			return
 		}
@@ -63,7 +63,7 @@ func (a *App) openRingCentralLogin(oAuthURI string) {
 			w := a.widget
 			a.mu.Unlock()
 			if w != nil {
-				if err := w.Send(bridge.AuthorizationCode{CallbackURI: uri}); err != nil {
+				if err := w.Post(bridge.AuthorizationCode{CallbackURI: uri}); err != nil {
 					a.log.Error("cannot hand the RingCentral login back to the widget", "err", err)
 				}
 			}
@@ -85,27 +85,4 @@ func sameResource(uri, redirect string) bool {
 	}
 	return strings.EqualFold(u.Scheme, r.Scheme) && strings.EqualFold(u.Host, r.Host) &&
 		strings.TrimSuffix(u.Path, "/") == strings.TrimSuffix(r.Path, "/")
-}
-
-// sameOrigin says whether uri belongs to origin (scheme://host[:port], as a browser writes it).
-func sameOrigin(uri, origin string) bool {
-	u, err := url.Parse(uri)
-	if err != nil {
-		return false
-	}
-	o, err := url.Parse(origin)
-	if err != nil {
-		return false
-	}
-	return strings.EqualFold(u.Scheme, o.Scheme) && strings.EqualFold(u.Hostname(), o.Hostname()) && effectivePort(u) == effectivePort(o)
-}
-
-func effectivePort(u *url.URL) string {
-	if p := u.Port(); p != "" {
-		return p
-	}
-	if strings.EqualFold(u.Scheme, "https") {
-		return "443"
-	}
-	return "80"
 }

@@ -1,31 +1,17 @@
 package app
 
-import "fmt"
+import "github.com/embeddable-tray/embeddable-tray/app/phase"
 
-// Phase is where the third-party sign-in stands. The app is the one owner of it: the
-// widget, the tray and the keyring only ever show what this says.
-type Phase int
+// Phase is where the third-party sign-in stands (package phase). The app is the one
+// owner of it: the widget, the tray and the keyring only ever show what this says.
+type Phase = phase.Phase
 
 const (
-	SignedOut Phase = iota
-	SigningIn
-	SignedIn
-	SigningOut
+	SignedOut  = phase.SignedOut
+	SigningIn  = phase.SigningIn
+	SignedIn   = phase.SignedIn
+	SigningOut = phase.SigningOut
 )
-
-func (p Phase) String() string {
-	switch p {
-	case SignedOut:
-		return "signed out"
-	case SigningIn:
-		return "signing in"
-	case SignedIn:
-		return "signed in"
-	case SigningOut:
-		return "signing out"
-	}
-	return fmt.Sprintf("Phase(%d)", int(p))
-}
 
 // Snapshot is the app's state at one moment, for the tray and for tests.
 type Snapshot struct {
@@ -33,11 +19,19 @@ type Snapshot struct {
 	Account string // set while SignedIn
 	// Problem is the last thing that went wrong, said for a person ("Sign-in was
 	// cancelled: ..."); cleared by the next sign-in.
-	Problem       string
-	WindowVisible bool
+	Problem string
+	// ContactsProblem says why the contacts shown may be out of date (the address book
+	// could not be read); cleared by the next successful read.
+	ContactsProblem string
+	WindowVisible   bool
 	// Remembered is false when no keyring is available: the sign-in lasts this session only.
 	Remembered   bool
 	StartAtLogin bool
+	// Call is the tray's line for the widget's calls ("On a call: Ann (+1555...)"); "" none.
+	Call string
+	// CallingNote says how calls go when the window cannot call ("Calls ring +1555... first
+	// (RingOut)"); "" while the window calls itself.
+	CallingNote string
 }
 
 // Authorized is what the widget is told: only a finished sign-in counts.

@@ -69,15 +69,20 @@ func BenchmarkEncode(b *testing.B) {
 	}
 }
 
-// BenchmarkReceive is the UI thread's share of one widget message: secret check, size
-// check, envelope and message decoding, queueing.
+// BenchmarkReceive is the UI thread's share of one widget message: origin, secret and size
+// checks, envelope and message decoding, queueing.
 func BenchmarkReceive(b *testing.B) {
-	c := NewConn(Config{Secret: testSecret, Send: func(string) {}, Origin: testOrigin, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	envelope := `{"kind":"message","data":` + string(benchRequest) + `}`
+	c := NewConn(Config{Send: func(string) {}, Origin: testOrigin, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	c.PageCommitted(testHref)
+	if err := c.Receive(testHref, `{"kind":"load","href":"`+testHref+`","secret":"`+testSecret+`"}`); err != nil {
+		b.Fatal(err)
+	}
+	<-c.queue
+	envelope := `{"kind":"message","data":` + string(benchRequest) + `,"secret":"` + testSecret + `"}`
 	b.ReportAllocs()
 	b.SetBytes(int64(len(envelope)))
 	for b.Loop() {
-		if err := c.Receive(testSecret, envelope); err != nil {
+		if err := c.Receive(testHref, envelope); err != nil {
 			b.Fatal(err)
 		}
 		<-c.queue

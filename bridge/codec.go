@@ -17,7 +17,7 @@ var (
 	// with a path not starting with "/", ...
 	ErrMalformed = errors.New("malformed message")
 	// ErrUnknownType: a well-formed message of a type the host does not handle. The
-	// widget sends many (rc-call-end-notify, rc-active-call-notify, ...): ignore them.
+	// widget sends many (rc-adapter-syncPresence, rc-call-mute-notify, ...): ignore them.
 	ErrUnknownType = errors.New("unknown message type")
 )
 
@@ -99,6 +99,14 @@ func Decode(raw []byte) (Inbound, error) {
 		return decodeAs[InboundMessage](typ, raw)
 	case TypeRouteChanged:
 		return decodeAs[RouteChanged](typ, raw)
+	case TypeCallStart:
+		return decodeAs[CallStart](typ, raw)
+	case TypeCallEnd:
+		return decodeAs[CallEnd](typ, raw)
+	case TypeActiveCall:
+		return decodeAs[ActiveCall](typ, raw)
+	case TypeCallingSettingsNotify:
+		return decodeAs[CallingSettingsNotify](typ, raw)
 	}
 	return nil, fmt.Errorf("%w: %q", ErrUnknownType, clip(typ))
 }

@@ -70,9 +70,19 @@ func TestEncodeGolden(t *testing.T) {
 			want: `{"type":"rc-adapter-sync-third-party-contacts"}`,
 		},
 		{
-			name: "navigate",
-			msg:  NavigateTo{Path: "/dialer"},
-			want: `{"type":"rc-adapter-navigate-to","path":"/dialer"}`,
+			name: "answer a ringing call",
+			msg:  ControlCall{CallAction: "answer", CallID: "s-1"},
+			want: `{"type":"rc-adapter-control-call","callAction":"answer","callId":"s-1"}`,
+		},
+		{
+			name: "reject the ringing call, whichever it is",
+			msg:  ControlCall{CallAction: "reject"},
+			want: `{"type":"rc-adapter-control-call","callAction":"reject"}`,
+		},
+		{
+			name: "calling settings: RingOut",
+			msg:  CallingSettings{CallWith: "ringout", MyLocation: "+15551230000", RingoutPrompt: true},
+			want: `{"type":"rc-calling-settings-update","callWith":"ringout","myLocation":"+15551230000","ringoutPrompt":true}`,
 		},
 	}
 	for _, tt := range tests {
@@ -97,7 +107,8 @@ func TestEncodeGolden(t *testing.T) {
 }
 
 func TestEncodeCoversEveryOutboundType(t *testing.T) {
-	msgs := []Outbound{RegisterService{}, Response{}, UpdateAuthorization{}, AuthorizationCode{}, NewCall{}, SyncContacts{}, NavigateTo{}}
+	msgs := []Outbound{RegisterService{}, Response{}, UpdateAuthorization{}, AuthorizationCode{}, NewCall{}, SyncContacts{},
+		ControlCall{}, CallingSettings{}}
 	var types []string
 	for _, m := range msgs {
 		_, err := Encode(m)
@@ -181,6 +192,26 @@ func TestDecode(t *testing.T) {
 			want: RouteChanged{Path: "/dialer"},
 		},
 		{
+			name: "call start",
+			raw:  `{"type":"rc-call-start-notify","call":{"id":"s-1","callStatus":"webphone-session-connected"}}`,
+			want: CallStart{Call: json.RawMessage(`{"id":"s-1","callStatus":"webphone-session-connected"}`)},
+		},
+		{
+			name: "call end",
+			raw:  `{"type":"rc-call-end-notify","call":{"id":"s-1","endTime":1765000000000}}`,
+			want: CallEnd{Call: json.RawMessage(`{"id":"s-1","endTime":1765000000000}`)},
+		},
+		{
+			name: "active call",
+			raw:  `{"type":"rc-active-call-notify","call":{"sessionId":"7","telephonyStatus":"CallConnected"}}`,
+			want: ActiveCall{Call: json.RawMessage(`{"sessionId":"7","telephonyStatus":"CallConnected"}`)},
+		},
+		{
+			name: "calling settings",
+			raw:  `{"type":"rc-calling-settings-notify","callWith":"ringout","callingMode":"ringout","myLocation":"+15551230000"}`,
+			want: CallingSettingsNotify{CallWith: "ringout", CallingMode: "ringout", MyLocation: "+15551230000"},
+		},
+		{
 			name: "whitespace around",
 			raw:  " \n{\"type\":\"rc-dialer-status-notify\",\"ready\":false}\n",
 			want: DialerStatus{},
@@ -227,7 +258,7 @@ func TestDecodeRejects(t *testing.T) {
 		{"login popup without uri", `{"type":"rc-login-popup-notify"}`, ErrMalformed},
 		{"login popup with numeric uri", `{"type":"rc-login-popup-notify","oAuthUri":5}`, ErrMalformed},
 		{"route of the wrong type", `{"type":"rc-route-changed-notify","path":false}`, ErrMalformed},
-		{"unknown type", `{"type":"rc-call-end-notify","call":{}}`, ErrUnknownType},
+		{"unknown type", `{"type":"rc-adapter-syncPresence","dndStatus":null}`, ErrUnknownType},
 		{"host's own type", `{"type":"rc-post-message-response","responseId":"r"}`, ErrUnknownType},
 		{"long unknown type", `{"type":"` + strings.Repeat("x", 10000) + `"}`, ErrUnknownType},
 	}

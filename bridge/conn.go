@@ -1,6 +1,7 @@
 package bridge
 
 import (
+	"bytes"
 	"context"
 	"crypto/subtle"
 	"encoding/json"
@@ -8,18 +9,23 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/embeddable-tray/embeddable-tray/internal/weborigin"
 )
 
-// Errors of Conn.Receive besides ErrMalformed; test with errors.Is.
+// Errors of Conn.Receive besides ErrMalformed, and of Conn.Send; test with errors.Is.
 var (
-	ErrForbidden = errors.New("bridge: refused: the call did not carry the host secret")
+	ErrForbidden = errors.New("bridge: refused: the message did not carry the page's secret")
+	ErrNotWidget = errors.New("bridge: refused: the window does not show the widget's origin")
 	ErrTooLarge  = errors.New("bridge: refused: message too large")
 	ErrBusy      = errors.New("bridge: busy: too many messages waiting")
 	ErrClosed    = errors.New("bridge: closed")
+	// ErrNoPage: Send found no widget page to post to (the window shows another page, or
+	// the widget's page has not started yet); nothing was posted.
+	ErrNoPage = errors.New("bridge: not sent: no widget page in the window")
 )
 
 // DefaultMaxSize is the largest envelope Receive takes when Config.MaxSize is 0: the
@@ -27,8 +33,12 @@ var (
 // numbers); anything near this is not the widget.
 const DefaultMaxSize = 256 << 10
 
-// queueSize bounds what Receive may queue before Run drains it.
+// queueSize bounds what Receive may queue before Run (or the RTC goroutine) drains it.
 const queueSize = 1024
+
+// minSecretLen is the shortest page secret a load envelope may bring (host.js sends 64 hex
+// digits).
+const minSecretLen = 32
 
 // Events is what the app gives the Conn. Both methods are called on the Conn's Run
 // goroutine, one at a time, and must return quickly.
@@ -44,13 +54,22 @@ type Events interface {
 
 // Config is a Conn's wiring.
 type Config struct {
-	Secret  string          // per-launch secret the host script must present (NewSecret)
-	MaxSize int             // largest envelope in bytes; 0 means DefaultMaxSize
-	Send    func(js string) // evaluates JS in the widget page; goroutine-safe (the webview dispatches it). Required.
-	Origin  string          // the widget's origin, e.g. "https://apps.ringcentral.com". Required.
-	Router  *Router         // serves requests; nil means an empty router (every request gets an error)
-	Events  Events          // nil means no registration and no notifications
-	Logger  *slog.Logger    // nil means slog.Default()
+	MaxSize int // largest envelope in bytes; 0 means DefaultMaxSize
+	// Send evaluates JS in the host script's isolated world of the window's top frame
+	// (webview's EvalHost); goroutine-safe. Required.
+	Send   func(js string)
+	Origin string       // the widget's origin, e.g. "https://apps.ringcentral.com". Required.
+	Router *Router      // serves requests; nil means an empty router (every request gets an error)
+	Events Events       // nil means no registration and no notifications
+	Logger *slog.Logger // nil means slog.Default()
+	// RTC receives, in order, each object the calling shim posts on its port (CONTRACTS.md
+	// §3), on a goroutine of its own: it may block without holding up the widget's
+	// messages. nil drops them.
+	RTC func(data json.RawMessage)
+	// RTCReset is called on RTC's goroutine at every page the window commits, after the
+	// old page's last RTC message and before the new page's first: the old page's peer
+	// connections must go. nil means nothing to do.
+	RTCReset func()
 }
 
 // Conn is the session with the widget page over the webview: it checks and queues what
@@ -58,42 +77,65 @@ type Config struct {
 // rest — page generations, registration, requests in flight, authorization updates —
 // so that none of it races.
 //
-// A page generation starts with every page load at the widget's origin. Per generation:
-// the service is registered once, on the first rc-login-status-notify or
-// rc-adapter-pushAdapterState, with Events.Registration(); each request is served on its
-// own goroutine with a context that ends with the generation (or Run), and its
-// response is dropped if the generation ended meanwhile — it is never posted into the
-// next page. A requestId arriving again while its first request is pending is ignored
-// (logged): answering it would give the widget two responses for one id.
+// A page generation starts with every load the window commits (PageCommitted), whatever
+// its origin. Go posts into a generation only if its page is at the widget's origin and its
+// host script has started (its load envelope brought the page's secret); every message of
+// the page must carry that secret. Per generation: the service is registered once, on the
+// first rc-login-status-notify or rc-adapter-pushAdapterState, with Events.Registration();
+// each request is served on its own goroutine with a context that ends with the generation
+// (or Run), and its response is dropped if the generation ended meanwhile — it is never
+// posted into the next page. A requestId arriving again while its first request is pending
+// is ignored (logged): answering it would give the widget two responses for one id.
 type Conn struct {
 	cfg    Config
 	log    *slog.Logger
 	queue  chan item
-	wake   chan struct{} // size 1: an authorization update is waiting
+	rtc    chan item
+	commit chan struct{} // size 1: a page was committed (for Run)
+	rtcGen chan struct{} // size 1: a page was committed (for the RTC goroutine)
 	router *Router
 
-	authMu sync.Mutex
-	auth   *UpdateAuthorization // the latest update not yet handled by Run
+	// The one path to the widget: everything posted to it (the app's messages, its
+	// authorization updates, answers to requests) waits here, in order, for Run, the only
+	// goroutine that posts (the calling shim's port aside: PostRTC).
+	outMu   sync.Mutex
+	out     []outItem
+	outWake chan struct{} // size 1: out is not empty
 
 	started atomic.Bool
-	closed  atomic.Bool // read by Receive on the UI thread, which never takes mu
+	closed  atomic.Bool // read by Receive on the UI thread
 
-	mu      sync.Mutex // guards gen and pending: shared with the serving goroutines
+	mu      sync.Mutex // guards the page state: shared with the UI thread and the serving goroutines
 	gen     uint64
+	widget  bool                // the committed page is at the widget's origin
+	secret  string              // the page's secret, from its load envelope; "" before
 	pending map[string]struct{} // requestIds of the current generation being served
 
 	// Run goroutine only.
+	runGen     uint64
 	registered bool
 	pageCtx    context.Context
 	pageCancel context.CancelFunc
 	serving    sync.WaitGroup
 }
 
-// item is one checked envelope waiting for Run.
+// item is one checked envelope waiting for Run or the RTC goroutine.
 type item struct {
+	gen  uint64
 	load bool
 	href string
 	msg  Inbound
+	rtc  json.RawMessage
+}
+
+// outItem is one message waiting for Run to post it.
+type outItem struct {
+	msg  []byte               // from Encode
+	auth *UpdateAuthorization // an authorization update: held until the page registered
+	// gen, when not 0, is the page generation the message is for (an answer to one of
+	// its requests): it is dropped if that page is gone. 0 means the page Run is at.
+	gen  uint64
+	what string // for the log
 }
 
 // NewConn returns a Conn; start its Run goroutine. It panics without cfg.Send or
@@ -122,28 +164,57 @@ func NewConn(cfg Config) *Conn {
 		cfg:     cfg,
 		log:     log.With("component", "bridge"),
 		queue:   make(chan item, queueSize),
-		wake:    make(chan struct{}, 1),
+		rtc:     make(chan item, queueSize),
+		outWake: make(chan struct{}, 1),
+		commit:  make(chan struct{}, 1),
+		rtcGen:  make(chan struct{}, 1),
 		router:  router,
 		pending: make(map[string]struct{}),
 	}
 }
 
-// Receive is the bound function's body: the host script calls it with the secret and
-// one envelope, {"kind":"load","href":...} or {"kind":"message","data":{...}}. It runs
-// on the UI thread, so it only checks (secret in constant time, size, shape), queues
-// for Run and returns. A refusal is returned, which rejects the script's promise, and
-// logged without the secret or the message. A well-formed message of a type the host
-// does not handle is dropped quietly (debug log) and is not an error.
-func (c *Conn) Receive(secret, envelope string) error {
-	if c.cfg.Secret == "" || subtle.ConstantTimeCompare([]byte(secret), []byte(c.cfg.Secret)) != 1 {
-		c.log.Warn("rejected a call from the page without the host secret", "size", len(envelope))
-		return ErrForbidden
+// PageCommitted starts a page generation: the window now shows uri (webview's
+// OnLoadCommitted, on the UI thread). From now on nothing is posted into the old page,
+// its requests' answers are dropped, and nothing is posted at all until the new page is
+// at the widget's origin and its host script has started. It never blocks.
+func (c *Conn) PageCommitted(uri string) {
+	c.mu.Lock()
+	c.gen++
+	c.widget = origin(uri) == c.cfg.Origin
+	c.secret = ""
+	dropped := len(c.pending)
+	c.pending = make(map[string]struct{})
+	widget := c.widget
+	c.mu.Unlock()
+	c.log.Debug("the window committed a new page", "widget", widget, "cancelled_requests", dropped)
+	for _, ch := range []chan struct{}{c.commit, c.rtcGen} {
+		select {
+		case ch <- struct{}{}:
+		default: // a wake-up is pending; it reads the latest generation
+		}
 	}
+	if !widget {
+		c.log.Info("the window shows a page that is not the widget's: the host posts nothing to it", "origin", clip(origin(uri)))
+	}
+}
+
+// Receive takes one envelope from the host script (webview's OnHostMessage, on the UI
+// thread): {"kind":"load","href":...,"secret":...}, {"kind":"message","data":{...},
+// "secret":...} or {"kind":"rtc","data":{...},"secret":...}; pageURI is the page the window
+// had committed when it arrived. It only checks (page origin, size, shape, the page's
+// secret in constant time), queues and returns. A refusal is returned and logged without
+// the secret or the message. A well-formed message of a type the host does not handle is
+// dropped quietly (debug log) and is not an error.
+func (c *Conn) Receive(pageURI, envelope string) error {
 	if len(envelope) > c.cfg.MaxSize {
 		c.log.Warn("rejected a message from the page", "reason", "too large", "size", len(envelope), "max", c.cfg.MaxSize)
 		return fmt.Errorf("%w: %d bytes, at most %d", ErrTooLarge, len(envelope), c.cfg.MaxSize)
 	}
-	it, err := c.check(envelope)
+	if o := origin(pageURI); o != c.cfg.Origin {
+		c.log.Warn("rejected a message from the page", "reason", "not the widget's origin", "origin", clip(o), "size", len(envelope))
+		return ErrNotWidget
+	}
+	it, secret, err := c.check(envelope)
 	if errors.Is(err, ErrUnknownType) {
 		c.log.Debug("ignored a widget message", "reason", err.Error())
 		return nil
@@ -152,11 +223,23 @@ func (c *Conn) Receive(secret, envelope string) error {
 		c.log.Warn("rejected a message from the page", "reason", err.Error(), "size", len(envelope))
 		return err
 	}
+	if err := c.admit(&it, secret); err != nil {
+		c.log.Warn("rejected a message from the page", "reason", err.Error(), "size", len(envelope))
+		return err
+	}
 	if c.closed.Load() {
 		return ErrClosed
 	}
+	q := c.queue
+	if it.rtc != nil {
+		if c.cfg.RTC == nil {
+			c.log.Debug("ignored a calling message: calling is off")
+			return nil
+		}
+		q = c.rtc
+	}
 	select {
-	case c.queue <- it:
+	case q <- it:
 		return nil
 	default:
 		c.log.Warn("rejected a message from the page", "reason", "queue full", "queued", queueSize)
@@ -164,94 +247,152 @@ func (c *Conn) Receive(secret, envelope string) error {
 	}
 }
 
-// check decodes an envelope into the item Run handles.
-func (c *Conn) check(envelope string) (item, error) {
+// admit checks the envelope against the current page and tags it with its generation: a
+// load envelope brings the page's secret (once per page), every other must carry it.
+func (c *Conn) admit(it *item, secret string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.widget {
+		return ErrNotWidget
+	}
+	it.gen = c.gen
+	if it.load {
+		if c.secret != "" {
+			return fmt.Errorf("%w: a second load envelope for one page", ErrForbidden)
+		}
+		if len(secret) < minSecretLen {
+			return fmt.Errorf("%w: the load envelope's secret is too short", ErrForbidden)
+		}
+		c.secret = secret
+		return nil
+	}
+	if c.secret == "" || subtle.ConstantTimeCompare([]byte(secret), []byte(c.secret)) != 1 {
+		return ErrForbidden
+	}
+	return nil
+}
+
+// check decodes an envelope into the item Run handles and the secret it carries.
+func (c *Conn) check(envelope string) (item, string, error) {
 	var env struct {
-		Kind *string         `json:"kind"`
-		Href *string         `json:"href"`
-		Data json.RawMessage `json:"data"`
+		Kind   *string         `json:"kind"`
+		Href   *string         `json:"href"`
+		Data   json.RawMessage `json:"data"`
+		Secret string          `json:"secret"`
 	}
 	if err := json.Unmarshal([]byte(envelope), &env); err != nil {
-		return item{}, fmt.Errorf("%w: envelope: %v", ErrMalformed, err)
+		return item{}, "", fmt.Errorf("%w: envelope: %v", ErrMalformed, err)
 	}
 	if env.Kind == nil {
-		return item{}, fmt.Errorf("%w: envelope without kind", ErrMalformed)
+		return item{}, "", fmt.Errorf("%w: envelope without kind", ErrMalformed)
 	}
 	switch *env.Kind {
 	case "load":
 		if env.Href == nil {
-			return item{}, fmt.Errorf("%w: load envelope without href", ErrMalformed)
+			return item{}, "", fmt.Errorf("%w: load envelope without href", ErrMalformed)
 		}
 		if o := origin(*env.Href); o != c.cfg.Origin {
-			return item{}, fmt.Errorf("%w: load of a page at %q, not the widget's origin", ErrMalformed, clip(o))
+			return item{}, "", fmt.Errorf("%w: load of a page at %q, not the widget's origin", ErrMalformed, clip(o))
 		}
-		return item{load: true, href: *env.Href}, nil
+		return item{load: true, href: *env.Href}, env.Secret, nil
 	case "message":
 		if len(env.Data) == 0 {
-			return item{}, fmt.Errorf("%w: message envelope without data", ErrMalformed)
+			return item{}, "", fmt.Errorf("%w: message envelope without data", ErrMalformed)
 		}
 		m, err := Decode(env.Data)
 		if err != nil {
-			return item{}, err
+			return item{}, "", err
 		}
-		return item{msg: m}, nil
+		return item{msg: m}, env.Secret, nil
+	case "rtc":
+		if len(env.Data) == 0 || env.Data[0] != '{' {
+			return item{}, "", fmt.Errorf("%w: rtc envelope without an object", ErrMalformed)
+		}
+		return item{rtc: env.Data}, env.Secret, nil
 	}
-	return item{}, fmt.Errorf("%w: envelope kind %q", ErrMalformed, clip(*env.Kind))
+	return item{}, "", fmt.Errorf("%w: envelope kind %q", ErrMalformed, clip(*env.Kind))
 }
 
 // origin is href's origin as a browser writes location.origin: scheme://host[:port].
 func origin(href string) string {
 	u, err := url.Parse(href)
-	if err != nil || u.Scheme == "" || u.Host == "" {
+	if err != nil {
 		return ""
 	}
-	scheme, host := strings.ToLower(u.Scheme), strings.ToLower(u.Host)
-	if scheme == "https" {
-		host = strings.TrimSuffix(host, ":443")
-	} else if scheme == "http" {
-		host = strings.TrimSuffix(host, ":80")
-	}
-	return scheme + "://" + host
+	return weborigin.Of(u)
 }
 
 // Run handles what Receive queued and the authorization updates, until ctx ends; then
-// it cancels the requests in flight and returns once their handlers have. Call it once.
+// it cancels the requests in flight and returns once their handlers (and the RTC
+// goroutine) have. Call it once.
 func (c *Conn) Run(ctx context.Context) {
 	if c.started.Swap(true) {
 		panic("bridge: Conn.Run called twice")
 	}
 
 	c.pageCtx, c.pageCancel = context.WithCancel(ctx)
+	var rtc sync.WaitGroup
+	if c.cfg.RTC != nil || c.cfg.RTCReset != nil {
+		rtc.Add(1)
+		go func() {
+			defer rtc.Done()
+			c.runRTC(ctx)
+		}()
+	}
 	defer func() {
 		c.mu.Lock()
 		c.closed.Store(true) // under mu: serve checks it with gen
 		c.mu.Unlock()
 		c.pageCancel()
 		c.serving.Wait()
+		rtc.Wait()
 	}()
 	for {
-		// Authorization updates first: one made before a message arrived is handled
+		// What was posted first: a state change made before a message arrived is handled
 		// before that message.
 		select {
-		case <-c.wake:
-			c.pushAuthorization()
+		case <-c.outWake:
+			c.syncPage(ctx)
+			c.flush()
 			continue
 		default:
 		}
 		select {
 		case <-ctx.Done():
 			return
-		case <-c.wake:
-			c.pushAuthorization()
+		case <-c.commit:
+			c.syncPage(ctx)
+		case <-c.outWake:
+			c.syncPage(ctx)
+			c.flush()
 		case it := <-c.queue:
-			c.handle(ctx, it)
+			c.syncPage(ctx)
+			c.handle(it)
 		}
 	}
 }
 
-func (c *Conn) handle(ctx context.Context, it item) {
+// syncPage catches Run up with the window's page: after a commit, the old page's
+// requests are cancelled and the new page is not registered yet.
+func (c *Conn) syncPage(ctx context.Context) {
+	c.mu.Lock()
+	gen := c.gen
+	c.mu.Unlock()
+	if gen == c.runGen {
+		return
+	}
+	c.runGen = gen
+	c.pageCancel()
+	c.pageCtx, c.pageCancel = context.WithCancel(ctx)
+	c.registered = false
+}
+
+func (c *Conn) handle(it item) {
+	if it.gen != c.runGen {
+		c.log.Debug("dropped a message of a page that is gone")
+		return
+	}
 	if it.load {
-		c.newPage(ctx)
 		c.notify(PageLoad{Href: it.href})
 		return
 	}
@@ -267,18 +408,34 @@ func (c *Conn) handle(ctx context.Context, it item) {
 	c.notify(it.msg)
 }
 
-// newPage starts a page generation: the old page's requests are cancelled and their
-// answers will be dropped, and the new page is not registered yet.
-func (c *Conn) newPage(ctx context.Context) {
-	c.mu.Lock()
-	c.gen++
-	dropped := len(c.pending)
-	c.pending = make(map[string]struct{})
-	c.mu.Unlock()
-	c.pageCancel()
-	c.pageCtx, c.pageCancel = context.WithCancel(ctx)
-	c.registered = false
-	c.log.Debug("widget page loaded", "cancelled_requests", dropped)
+// runRTC hands the calling shim's messages to Config.RTC in order, and tells RTCReset of
+// every committed page; messages of a page that is gone are dropped.
+func (c *Conn) runRTC(ctx context.Context) {
+	var gen uint64
+	catchUp := func() {
+		c.mu.Lock()
+		cur := c.gen
+		c.mu.Unlock()
+		if cur != gen {
+			gen = cur
+			if c.cfg.RTCReset != nil {
+				c.cfg.RTCReset()
+			}
+		}
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-c.rtcGen:
+			catchUp()
+		case it := <-c.rtc:
+			catchUp()
+			if it.gen == gen && c.cfg.RTC != nil {
+				c.cfg.RTC(it.rtc)
+			}
+		}
+	}
 }
 
 func (c *Conn) register() {
@@ -286,7 +443,7 @@ func (c *Conn) register() {
 		return
 	}
 	svc := c.cfg.Events.Registration()
-	if err := c.post(RegisterService{Service: svc}); err != nil {
+	if err := c.postTo(c.runGen, RegisterService{Service: svc}); err != nil {
 		c.log.Error("cannot register the service with the widget", "err", err)
 		return
 	}
@@ -302,6 +459,10 @@ func (c *Conn) notify(m Inbound) {
 
 func (c *Conn) startRequest(req Request) {
 	c.mu.Lock()
+	if c.gen != c.runGen {
+		c.mu.Unlock()
+		return // the page is gone already
+	}
 	if _, dup := c.pending[req.RequestID]; dup {
 		c.mu.Unlock()
 		c.log.Warn("ignored a request whose id is already being served", "path", clip(req.Path))
@@ -319,17 +480,25 @@ func (c *Conn) serve(ctx context.Context, gen uint64, req Request) {
 	defer c.serving.Done()
 	start := time.Now()
 	resp := c.router.Serve(ctx, req)
+	b, encErr := Encode(resp)
+	if encErr != nil {
+		c.log.Error("cannot answer a widget request", "path", req.Path, "err", encErr)
+		// The widget still needs its one answer.
+		b, _ = Encode(errorResponse(req.RequestID, "the host could not encode its answer"))
+	}
 	c.mu.Lock()
-	defer c.mu.Unlock()                                      // held while posting: a page change cannot slip in between
-	if ctx.Err() != nil || c.closed.Load() || c.gen != gen { // the page or the Conn is gone
+	current := ctx.Err() == nil && !c.closed.Load() && c.gen == gen
+	if current {
+		delete(c.pending, req.RequestID)
+	}
+	c.mu.Unlock()
+	if !current { // the page or the Conn is gone
 		c.log.Debug("dropped the answer to a request of a page that is gone", "path", req.Path)
 		return
 	}
-	delete(c.pending, req.RequestID)
-	if err := c.post(resp); err != nil {
-		c.log.Error("cannot answer a widget request", "path", req.Path, "err", err)
-		// The widget still needs its one answer.
-		_ = c.post(errorResponse(req.RequestID, "the host could not encode its answer"))
+	// Run posts it, in order with the rest, unless its page is gone by then.
+	if err := c.enqueue(outItem{msg: b, gen: gen, what: "answer to " + clip(req.Path)}); err != nil {
+		c.log.Debug("dropped the answer to a request", "path", req.Path, "err", err)
 		return
 	}
 	c.log.Debug("answered a widget request", "path", req.Path, "took", time.Since(start))
@@ -337,47 +506,117 @@ func (c *Conn) serve(ctx context.Context, gen uint64, req Request) {
 
 // UpdateAuthorization tells the widget the app's authorization state, if the service is
 // registered on the current page; otherwise the next registration carries it (Events.
-// Registration reads the current state). Safe from any goroutine; it never blocks. Only
-// the latest state is kept until Run handles it.
+// Registration reads the current state). Safe from any goroutine; it never blocks. It is
+// posted in order with everything else Post queued.
 func (c *Conn) UpdateAuthorization(authorized bool, account string) {
-	c.authMu.Lock()
-	c.auth = &UpdateAuthorization{Authorized: authorized, AuthorizedAccount: account}
-	c.authMu.Unlock()
-	select {
-	case c.wake <- struct{}{}:
-	default: // Run has a wake-up pending and will read the latest state
+	u := UpdateAuthorization{Authorized: authorized, AuthorizedAccount: account}
+	b, _ := Encode(u) // two plain fields: cannot fail
+	if err := c.enqueue(outItem{msg: b, auth: &u, what: u.MessageType()}); err != nil {
+		c.log.Warn("cannot queue the authorization state for the widget", "err", err)
 	}
 }
 
-func (c *Conn) pushAuthorization() {
-	c.authMu.Lock()
-	u := c.auth
-	c.auth = nil
-	c.authMu.Unlock()
-	if u == nil {
-		return
+// Post queues m for the widget page; Run posts it after everything queued before it, into
+// the widget page the window shows then. It returns ErrNoPage, queueing nothing, when the
+// window shows no widget page whose host script has started. Safe from any goroutine; it
+// never blocks. An UpdateAuthorization must go through the
+// UpdateAuthorization method (it waits for the registration).
+func (c *Conn) Post(m Outbound) error {
+	if _, isAuth := m.(UpdateAuthorization); isAuth {
+		return errors.New("bridge: post authorization updates with UpdateAuthorization")
 	}
-	if !c.registered {
-		c.log.Debug("authorization update held for the next registration", "authorized", u.Authorized)
-		return
-	}
-	if err := c.post(*u); err != nil {
-		c.log.Error("cannot send the authorization state to the widget", "err", err)
-	}
-}
-
-// Send encodes m and posts it to the widget page. Safe from any goroutine. An
-// UpdateAuthorization sent this way skips the registration check: use the
-// UpdateAuthorization method instead.
-func (c *Conn) Send(m Outbound) error {
-	return c.post(m)
-}
-
-func (c *Conn) post(m Outbound) error {
 	b, err := Encode(m)
 	if err != nil {
 		return err
 	}
-	c.cfg.Send(PostScript(c.cfg.Origin, b))
+	if c.closed.Load() {
+		return ErrClosed
+	}
+	c.mu.Lock()
+	page := c.widget && c.secret != ""
+	c.mu.Unlock()
+	if !page { // said at once; Run checks again when it posts
+		return ErrNoPage
+	}
+	return c.enqueue(outItem{msg: b, what: m.MessageType()})
+}
+
+func (c *Conn) enqueue(it outItem) error {
+	if c.closed.Load() {
+		return ErrClosed
+	}
+	c.outMu.Lock()
+	if len(c.out) >= queueSize {
+		c.outMu.Unlock()
+		return ErrBusy
+	}
+	c.out = append(c.out, it)
+	c.outMu.Unlock()
+	select {
+	case c.outWake <- struct{}{}:
+	default: // Run has a wake-up pending and takes everything queued
+	}
+	return nil
+}
+
+// flush posts what is queued, in order (Run only).
+func (c *Conn) flush() {
+	c.outMu.Lock()
+	out := c.out
+	c.out = nil
+	c.outMu.Unlock()
+	for _, it := range out {
+		gen := it.gen
+		if gen == 0 {
+			gen = c.runGen
+		}
+		if it.auth != nil && !c.registered {
+			c.log.Debug("authorization update held for the next registration", "authorized", it.auth.Authorized)
+			continue
+		}
+		c.mu.Lock()
+		err := c.postLocked(gen, it.msg)
+		c.mu.Unlock()
+		if err != nil {
+			c.log.Debug("dropped a message for a page that is gone", "what", it.what, "err", err)
+		}
+	}
+}
+
+// PostRTC sends data, one JSON object, to the calling shim's port of the widget page the
+// window shows now. Safe from any goroutine. It returns ErrNoPage, posting nothing, when
+// there is no widget page; answers for a page that RTCReset said is gone must not be sent.
+func (c *Conn) PostRTC(data []byte) error {
+	trimmed := bytes.TrimSpace(data)
+	if len(trimmed) == 0 || trimmed[0] != '{' || !json.Valid(trimmed) {
+		return fmt.Errorf("%w: PostRTC wants one JSON object", ErrMalformed)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed.Load() || !c.widget || c.secret == "" {
+		return ErrNoPage
+	}
+	c.cfg.Send(RTCScript(c.secret, trimmed))
+	return nil
+}
+
+// postTo posts m into the page of generation gen, if the window still shows it.
+func (c *Conn) postTo(gen uint64, m Outbound) error {
+	b, err := Encode(m)
+	if err != nil {
+		return err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.postLocked(gen, b)
+}
+
+// postLocked posts msg (JSON from Encode) with mu held: only into generation gen's page,
+// only while it is the window's page, at the widget's origin, with its host script started.
+func (c *Conn) postLocked(gen uint64, msg []byte) error {
+	if c.closed.Load() || gen != c.gen || !c.widget || c.secret == "" {
+		return ErrNoPage
+	}
+	c.cfg.Send(PostScript(c.secret, msg))
 	return nil
 }

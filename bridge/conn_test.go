@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -56,26 +57,48 @@ func (e *fakeEvents) notified() []Inbound {
 	return append([]Inbound(nil), e.notes...)
 }
 
-// fakeWidget records what the Conn posts, decoded from the scripts it evaluates.
+// fakeWidget records what the Conn posts, decoded from the scripts it evaluates in the host
+// world, with the page secret each carried.
 type fakeWidget struct {
-	t      *testing.T
-	mu     sync.Mutex
-	posted []json.RawMessage
+	t       *testing.T
+	mu      sync.Mutex
+	posted  []json.RawMessage
+	secrets []string
+	rtc     []json.RawMessage
 }
 
+// hostCallRE matches PostScript's and RTCScript's output.
+var hostCallRE = regexp.MustCompile(`^window\.embeddableTrayHost && window\.embeddableTrayHost\.(post|rtc)\(("[^"]*"), (.*)\);$`)
+
 func (w *fakeWidget) send(js string) {
-	prefix, suffix := "window.postMessage(", ", "+jsLiteral(testOrigin)+");"
-	if !strings.HasPrefix(js, prefix) || !strings.HasSuffix(js, suffix) {
-		w.t.Errorf("not a postMessage to the widget origin: %s", js)
+	m := hostCallRE.FindStringSubmatch(js)
+	if m == nil {
+		w.t.Errorf("not a call of the host script: %s", js)
 		return
 	}
-	msg := json.RawMessage(strings.TrimSuffix(strings.TrimPrefix(js, prefix), suffix))
+	var secret string
+	if err := json.Unmarshal([]byte(m[2]), &secret); err != nil {
+		w.t.Errorf("secret is not a JSON string: %s", m[2])
+	}
+	msg := json.RawMessage(m[3])
 	if !json.Valid(msg) {
 		w.t.Errorf("posted message is not JSON: %s", msg)
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	if m[1] == "rtc" {
+		w.rtc = append(w.rtc, msg)
+		return
+	}
 	w.posted = append(w.posted, msg)
+	w.secrets = append(w.secrets, secret)
+}
+
+// count is how many messages were posted so far.
+func (w *fakeWidget) count() int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return len(w.posted)
 }
 
 // of returns the posted messages of one type.
@@ -102,13 +125,14 @@ type harness struct {
 	cancel context.CancelFunc
 	done   chan struct{}
 	syncs  int
+	pages  int
+	secret string // the current page's secret
 }
 
 // newHarness makes a Conn with fakes; run starts its Run goroutine.
 func newHarness(t *testing.T) *harness {
 	h := &harness{t: t, events: &fakeEvents{}, widget: &fakeWidget{t: t}, router: NewRouter(), logs: &syncBuffer{}}
 	h.conn = NewConn(Config{
-		Secret: testSecret,
 		Send:   h.widget.send,
 		Origin: testOrigin,
 		Router: h.router,
@@ -134,14 +158,23 @@ func (h *harness) stop() {
 	<-h.done
 }
 
+// load commits a new widget page and starts its host script, with a secret of its own.
 func (h *harness) load() {
 	h.t.Helper()
-	require.NoError(h.t, h.conn.Receive(testSecret, `{"kind":"load","href":`+jsLiteral(testHref)+`}`))
+	h.pages++
+	h.conn.PageCommitted(testHref)
+	h.secret = fmt.Sprintf("%s-%d", testSecret, h.pages)
+	require.NoError(h.t, h.conn.Receive(testHref, `{"kind":"load","href":`+jsLiteral(testHref)+`,"secret":`+jsLiteral(h.secret)+`}`))
+}
+
+// envelope wraps data as the current page's host script does.
+func (h *harness) envelope(kind, data string) string {
+	return `{"kind":"` + kind + `","data":` + data + `,"secret":` + jsLiteral(h.secret) + `}`
 }
 
 func (h *harness) send(msg string) {
 	h.t.Helper()
-	require.NoError(h.t, h.conn.Receive(testSecret, `{"kind":"message","data":`+msg+`}`))
+	require.NoError(h.t, h.conn.Receive(testHref, h.envelope("message", msg)))
 }
 
 func (h *harness) request(id, path string) {
@@ -166,43 +199,97 @@ func (h *harness) barrier() {
 }
 
 func TestReceiveRejects(t *testing.T) {
-	big := `{"kind":"message","data":{"type":"rc-route-changed-notify","path":"/` + strings.Repeat("a", DefaultMaxSize) + `"}}`
+	big := `{"type":"rc-route-changed-notify","path":"/` + strings.Repeat("a", DefaultMaxSize) + `"}`
+	withSecret := func(secret string) string {
+		return `{"kind":"message","data":{"type":"rc-dialer-status-notify","ready":true},"secret":` + jsLiteral(secret) + `}`
+	}
+	var current string // the page's secret, set by each case's load
 	tests := []struct {
 		name     string
-		secret   string
-		envelope string
+		pageURI  string
+		envelope func(h *harness) string
 		want     error
 	}{
-		{"no secret", "", `{"kind":"load","href":"` + testHref + `"}`, ErrForbidden},
-		{"wrong secret", strings.Repeat("0", 64), `{"kind":"load","href":"` + testHref + `"}`, ErrForbidden},
-		{"secret prefix", testSecret[:10], `{"kind":"load","href":"` + testHref + `"}`, ErrForbidden},
-		{"oversized", testSecret, big, ErrTooLarge},
-		{"envelope not JSON", testSecret, `{"kind":`, ErrMalformed},
-		{"envelope not an object", testSecret, `["load"]`, ErrMalformed},
-		{"envelope null", testSecret, `null`, ErrMalformed},
-		{"no kind", testSecret, `{"href":"` + testHref + `"}`, ErrMalformed},
-		{"kind of the wrong type", testSecret, `{"kind":1}`, ErrMalformed},
-		{"unknown kind", testSecret, `{"kind":"eval","data":{}}`, ErrMalformed},
-		{"load without href", testSecret, `{"kind":"load"}`, ErrMalformed},
-		{"load of another origin", testSecret, `{"kind":"load","href":"https://evil.example/app.html"}`, ErrMalformed},
-		{"load of a lookalike origin", testSecret, `{"kind":"load","href":"https://apps.ringcentral.com.evil.example/"}`, ErrMalformed},
-		{"load of the origin over http", testSecret, `{"kind":"load","href":"http://apps.ringcentral.com/"}`, ErrMalformed},
-		{"message without data", testSecret, `{"kind":"message"}`, ErrMalformed},
-		{"message with array data", testSecret, `{"kind":"message","data":[1]}`, ErrMalformed},
-		{"message with a malformed request", testSecret, `{"kind":"message","data":{"type":"rc-post-message-request","path":"/authorize"}}`, ErrMalformed},
-		{"message of the wrong field type", testSecret, `{"kind":"message","data":{"type":"rc-dialer-status-notify","ready":"yes"}}`, ErrMalformed},
+		{"no secret", testHref, func(h *harness) string {
+			return `{"kind":"message","data":{"type":"rc-dialer-status-notify","ready":true}}`
+		}, ErrForbidden},
+		{"wrong secret", testHref, func(h *harness) string { return withSecret(strings.Repeat("0", 64)) }, ErrForbidden},
+		{"secret prefix", testHref, func(h *harness) string { return withSecret(current[:10]) }, ErrForbidden},
+		{"a second load envelope", testHref, func(h *harness) string {
+			return `{"kind":"load","href":"` + testHref + `","secret":"` + strings.Repeat("1", 64) + `"}`
+		}, ErrForbidden},
+		{"from a page of another origin", "https://evil.example/app.html", func(h *harness) string { return withSecret(current) }, ErrNotWidget},
+		{"from a lookalike origin", "https://apps.ringcentral.com.evil.example/", func(h *harness) string { return withSecret(current) }, ErrNotWidget},
+		{"from no page", "", func(h *harness) string { return withSecret(current) }, ErrNotWidget},
+		{"oversized", testHref, func(h *harness) string { return h.envelope("message", big) }, ErrTooLarge},
+		{"envelope not JSON", testHref, func(h *harness) string { return `{"kind":` }, ErrMalformed},
+		{"envelope not an object", testHref, func(h *harness) string { return `["load"]` }, ErrMalformed},
+		{"envelope null", testHref, func(h *harness) string { return `null` }, ErrMalformed},
+		{"no kind", testHref, func(h *harness) string { return `{"href":"` + testHref + `"}` }, ErrMalformed},
+		{"kind of the wrong type", testHref, func(h *harness) string { return `{"kind":1}` }, ErrMalformed},
+		{"unknown kind", testHref, func(h *harness) string { return h.envelope("eval", "{}") }, ErrMalformed},
+		{"load without href", testHref, func(h *harness) string { return `{"kind":"load"}` }, ErrMalformed},
+		{"load of another origin", testHref, func(h *harness) string { return `{"kind":"load","href":"https://evil.example/app.html"}` }, ErrMalformed},
+		{"load of a lookalike origin", testHref, func(h *harness) string { return `{"kind":"load","href":"https://apps.ringcentral.com.evil.example/"}` }, ErrMalformed},
+		{"load of the origin over http", testHref, func(h *harness) string { return `{"kind":"load","href":"http://apps.ringcentral.com/"}` }, ErrMalformed},
+		{"message without data", testHref, func(h *harness) string { return `{"kind":"message","secret":` + jsLiteral(current) + `}` }, ErrMalformed},
+		{"message with array data", testHref, func(h *harness) string { return h.envelope("message", "[1]") }, ErrMalformed},
+		{"message with a malformed request", testHref, func(h *harness) string {
+			return h.envelope("message", `{"type":"rc-post-message-request","path":"/authorize"}`)
+		}, ErrMalformed},
+		{"message of the wrong field type", testHref, func(h *harness) string {
+			return h.envelope("message", `{"type":"rc-dialer-status-notify","ready":"yes"}`)
+		}, ErrMalformed},
+		{"rtc without an object", testHref, func(h *harness) string { return h.envelope("rtc", "[1]") }, ErrMalformed},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			h := newHarness(t)
-			err := h.conn.Receive(tt.secret, tt.envelope)
+			h.load()
+			current = h.secret
+			queued := len(h.conn.queue)
+			err := h.conn.Receive(tt.pageURI, tt.envelope(h))
 			require.Error(t, err)
 			assert.True(t, errors.Is(err, tt.want), "got %v, want %v", err, tt.want)
-			assert.Empty(t, h.conn.queue, "a refused message is not queued")
+			assert.Len(t, h.conn.queue, queued, "a refused message is not queued")
 			assert.Contains(t, h.logs.String(), "rejected", "a rejection is logged")
-			assert.NotContains(t, err.Error(), testSecret)
+			assert.NotContains(t, err.Error(), h.secret)
 		})
 	}
+}
+
+// TestNothingBeforeTheWidgetPage: before any page, and on a committed page of another
+// origin, Receive refuses everything and Go posts nothing, not even with the old page's
+// secret (issue 9: a page the window navigated to got the host's posts).
+func TestNothingBeforeTheWidgetPage(t *testing.T) {
+	h := newHarness(t)
+	load := `{"kind":"load","href":"` + testHref + `","secret":"` + testSecret + `"}`
+	assert.ErrorIs(t, h.conn.Receive(testHref, load), ErrNotWidget, "no page committed yet")
+	assert.ErrorIs(t, h.conn.Post(NewCall{PhoneNumber: "+15551234567"}), ErrNoPage)
+
+	h.run()
+	h.events.set(true, "user@example.com")
+	h.load()
+	h.send(`{"type":"rc-login-status-notify","loggedIn":true}`)
+	h.barrier()
+	require.Len(t, h.widget.of(TypeRegisterService), 1)
+	old := h.secret
+
+	// The window goes to another origin: a new generation whose page gets nothing.
+	h.conn.PageCommitted("https://evil.example/steal.html")
+	posted := h.widget.count()
+	assert.ErrorIs(t, h.conn.Post(NewCall{PhoneNumber: "+15551234567"}), ErrNoPage)
+	assert.ErrorIs(t, h.conn.Post(AuthorizationCode{CallbackURI: "https://apps.ringcentral.com/redirect.html?code=c"}), ErrNoPage)
+	h.conn.UpdateAuthorization(false, "")
+	assert.ErrorIs(t, h.conn.PostRTC([]byte(`{"id":1}`)), ErrNoPage)
+	assert.ErrorIs(t, h.conn.Receive("https://evil.example/steal.html", `{"kind":"load","href":"https://evil.example/steal.html","secret":"`+testSecret+`"}`), ErrNotWidget)
+	assert.ErrorIs(t, h.conn.Receive(testHref, h.envelope("message", `{"type":"rc-login-status-notify","loggedIn":true}`)), ErrNotWidget,
+		"a message that claims the widget's page while another is committed")
+	// Back on the widget's origin, the old page's secret is worth nothing.
+	h.conn.PageCommitted(testHref)
+	assert.ErrorIs(t, h.conn.Receive(testHref, `{"kind":"message","data":{"type":"rc-login-status-notify","loggedIn":true},"secret":"`+old+`"}`), ErrForbidden)
+	assert.ErrorIs(t, h.conn.Post(NewCall{PhoneNumber: "+15551234567"}), ErrNoPage, "no post before the page's host script starts")
+	assert.Equal(t, posted, h.widget.count(), "nothing was posted")
 }
 
 func TestOrigin(t *testing.T) {
@@ -225,17 +312,19 @@ func TestOrigin(t *testing.T) {
 
 func TestReceiveIgnoresUnknownTypes(t *testing.T) {
 	h := newHarness(t)
-	err := h.conn.Receive(testSecret, `{"kind":"message","data":{"type":"rc-call-end-notify","call":{}}}`)
+	h.load()
+	queued := len(h.conn.queue)
+	err := h.conn.Receive(testHref, h.envelope("message", `{"type":"rc-adapter-syncPresence","dndStatus":null}`))
 	assert.NoError(t, err)
-	assert.Empty(t, h.conn.queue)
+	assert.Len(t, h.conn.queue, queued)
 }
 
 func TestReceiveLogsNeitherSecretNorBody(t *testing.T) {
 	h := newHarness(t).run()
 	h.load()
 	h.send(`{"type":"rc-login-popup-notify","oAuthUri":"https://x/?code=BODY-MARKER"}`)
-	_ = h.conn.Receive(testSecret+"x", `{"kind":"message","data":{"type":"x","v":"BODY-MARKER"}}`)
-	_ = h.conn.Receive(testSecret, `{"kind":"message","data":{"type":"rc-dialer-status-notify","ready":"BODY-MARKER"}}`)
+	_ = h.conn.Receive(testHref, `{"kind":"message","data":{"type":"x","v":"BODY-MARKER"},"secret":`+jsLiteral(h.secret+"x")+`}`)
+	_ = h.conn.Receive(testHref, h.envelope("message", `{"type":"rc-dialer-status-notify","ready":"BODY-MARKER"}`))
 	h.barrier()
 	logs := h.logs.String()
 	assert.NotContains(t, logs, testSecret)
@@ -244,10 +333,12 @@ func TestReceiveLogsNeitherSecretNorBody(t *testing.T) {
 
 func TestReceiveBusy(t *testing.T) {
 	h := newHarness(t) // not running: nothing drains the queue
-	for i := 0; i < queueSize; i++ {
-		require.NoError(t, h.conn.Receive(testSecret, `{"kind":"message","data":{"type":"rc-dialer-status-notify","ready":true}}`))
+	h.load()
+	msg := h.envelope("message", `{"type":"rc-dialer-status-notify","ready":true}`)
+	for i := len(h.conn.queue); i < queueSize; i++ {
+		require.NoError(t, h.conn.Receive(testHref, msg))
 	}
-	err := h.conn.Receive(testSecret, `{"kind":"message","data":{"type":"rc-dialer-status-notify","ready":true}}`)
+	err := h.conn.Receive(testHref, msg)
 	assert.ErrorIs(t, err, ErrBusy)
 	assert.Contains(t, h.logs.String(), "queue full")
 }
@@ -476,16 +567,73 @@ func TestRunEndCancelsRequestsAndCloses(t *testing.T) {
 	h.stop()
 	assert.True(t, returned, "Run returns after its handlers")
 	assert.Empty(t, h.widget.of(TypeResponse), "no answer is posted after the Conn stopped")
-	assert.ErrorIs(t, h.conn.Receive(testSecret, `{"kind":"load","href":"`+testHref+`"}`), ErrClosed)
+	assert.ErrorIs(t, h.conn.Receive(testHref, h.envelope("message", `{"type":"rc-dialer-status-notify","ready":true}`)), ErrClosed)
 }
 
-func TestSend(t *testing.T) {
-	h := newHarness(t)
-	require.NoError(t, h.conn.Send(NewCall{PhoneNumber: "+15551234567"}))
-	require.NoError(t, h.conn.Send(AuthorizationCode{CallbackURI: "https://apps.ringcentral.com/redirect.html?code=c"}))
+func TestPost(t *testing.T) {
+	h := newHarness(t).run()
+	h.load()
+	require.NoError(t, h.conn.Post(NewCall{PhoneNumber: "+15551234567"}))
+	require.NoError(t, h.conn.Post(AuthorizationCode{CallbackURI: "https://apps.ringcentral.com/redirect.html?code=c"}))
+	require.Eventually(t, func() bool { return len(h.widget.of(TypeAuthorizationCode)) == 1 }, 5*time.Second, time.Millisecond)
 	assert.Len(t, h.widget.of(TypeNewCall), 1)
 	assert.Equal(t, "https://apps.ringcentral.com/redirect.html?code=c", h.widget.of(TypeAuthorizationCode)[0]["callbackUri"])
-	assert.Error(t, h.conn.Send(nil))
+	assert.Error(t, h.conn.Post(nil))
+	assert.Error(t, h.conn.Post(UpdateAuthorization{Authorized: true}), "authorization updates have their own method")
+	h.widget.mu.Lock()
+	for _, s := range h.widget.secrets {
+		assert.Equal(t, h.secret, s, "posted with the page's secret")
+	}
+	h.widget.mu.Unlock()
+	h.stop()
+	assert.ErrorIs(t, h.conn.Post(SyncContacts{}), ErrClosed)
+}
+
+// blockingEvents holds Run inside Notify until released: whatever the app posts meanwhile
+// must still reach the widget in the order it was posted.
+type blockingEvents struct {
+	fakeEvents
+	entered chan struct{}
+	release chan struct{}
+}
+
+func (e *blockingEvents) Notify(m Inbound) {
+	if r, ok := m.(RouteChanged); ok && r.Path == "/block" {
+		close(e.entered)
+		<-e.release
+	}
+	e.fakeEvents.Notify(m)
+}
+
+// TestOnePathInOrder: after a sign-in the app pushes authorized:true and then asks the
+// widget to sync contacts; the widget must see them in that order (it once saw the sync
+// first in 13 of 16 sign-ins, when Send posted past Run's queue).
+func TestOnePathInOrder(t *testing.T) {
+	h := newHarness(t)
+	ev := &blockingEvents{entered: make(chan struct{}), release: make(chan struct{})}
+	h.events = &ev.fakeEvents
+	h.conn = NewConn(Config{Send: h.widget.send, Origin: testOrigin, Router: h.router, Events: ev})
+	h.run()
+	h.load()
+	h.send(`{"type":"rc-login-status-notify","loggedIn":true}`)
+	h.send(`{"type":"rc-route-changed-notify","path":"/block"}`)
+	<-ev.entered // Run is busy
+
+	ev.set(true, "ann@example.com")
+	h.conn.UpdateAuthorization(true, "ann@example.com")
+	require.NoError(t, h.conn.Post(SyncContacts{}))
+	close(ev.release)
+	require.Eventually(t, func() bool { return len(h.widget.of(TypeSyncContacts)) == 1 }, 5*time.Second, time.Millisecond)
+
+	var types []string
+	h.widget.mu.Lock()
+	for _, raw := range h.widget.posted {
+		var m struct{ Type string }
+		require.NoError(t, json.Unmarshal(raw, &m))
+		types = append(types, m.Type)
+	}
+	h.widget.mu.Unlock()
+	assert.Equal(t, []string{TypeRegisterService, TypeUpdateAuthorization, TypeSyncContacts}, types)
 }
 
 func TestNewConnNeedsSendAndOrigin(t *testing.T) {
@@ -509,4 +657,42 @@ func (b *syncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// TestRTCPipe: the calling shim's messages reach Config.RTC in order, PostRTC answers on the
+// page's port (an echo here), a committed page calls RTCReset, and nothing of the old page
+// crosses into the new one.
+func TestRTCPipe(t *testing.T) {
+	h := newHarness(t)
+	got := make(chan string, 8)
+	resets := make(chan struct{}, 8)
+	h.conn.cfg.RTC = func(data json.RawMessage) {
+		got <- string(data)
+		assert.NoError(t, h.conn.PostRTC(data))
+	}
+	h.conn.cfg.RTCReset = func() { resets <- struct{}{} }
+	h.run()
+	h.load()
+	<-resets
+	require.NoError(t, h.conn.Receive(testHref, h.envelope("rtc", `{"id":1,"op":"media.enumerateDevices"}`)))
+	require.NoError(t, h.conn.Receive(testHref, h.envelope("rtc", `{"id":2,"op":"pc.create"}`)))
+	assert.JSONEq(t, `{"id":1,"op":"media.enumerateDevices"}`, <-got)
+	assert.JSONEq(t, `{"id":2,"op":"pc.create"}`, <-got)
+	require.Eventually(t, func() bool {
+		h.widget.mu.Lock()
+		defer h.widget.mu.Unlock()
+		return len(h.widget.rtc) == 2
+	}, 5*time.Second, time.Millisecond)
+
+	h.load()
+	<-resets
+	assert.ErrorIs(t, h.conn.PostRTC([]byte(`[1]`)), ErrMalformed)
+	h.conn.PageCommitted("https://evil.example/")
+	<-resets
+	assert.ErrorIs(t, h.conn.PostRTC([]byte(`{"id":3}`)), ErrNoPage)
+	select {
+	case g := <-got:
+		t.Fatalf("an RTC message arrived after the page changed: %s", g)
+	default:
+	}
 }

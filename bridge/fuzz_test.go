@@ -57,22 +57,29 @@ func FuzzDecode(f *testing.F) {
 	})
 }
 
-// FuzzReceive: the bound function never panics, refuses with a known error, queues
-// exactly one item for what it accepts (none for ignored types), and never echoes
-// the secret.
+// FuzzReceive: the host message handler never panics, refuses with a known error, queues
+// exactly one item for what it accepts (none for ignored types), accepts only from the
+// widget's page with that page's secret, and never echoes the secret.
 func FuzzReceive(f *testing.F) {
 	for _, s := range decodeSeeds {
-		f.Add(testSecret, `{"kind":"message","data":`+s+`}`)
+		f.Add(testHref, `{"kind":"message","data":`+s+`,"secret":"`+testSecret+`"}`)
 	}
-	f.Add(testSecret, `{"kind":"load","href":"`+testHref+`"}`)
-	f.Add("", `{"kind":"load","href":"`+testHref+`"}`)
-	f.Add(testSecret[:63], `{"kind":"message","data":{}}`)
+	f.Add(testHref, `{"kind":"load","href":"`+testHref+`","secret":"`+testSecret+`"}`)
+	f.Add("https://evil.example/", `{"kind":"message","data":{},"secret":"`+testSecret+`"}`)
+	f.Add(testHref, `{"kind":"message","data":{},"secret":"`+testSecret[:63]+`"}`)
+	f.Add(testHref, `{"kind":"rtc","data":{"id":1,"op":"pc.create"},"secret":"`+testSecret+`"}`)
 	discard := slog.New(slog.NewTextHandler(io.Discard, nil))
-	f.Fuzz(func(t *testing.T, secret, envelope string) {
-		c := NewConn(Config{Secret: testSecret, Send: func(string) {}, Origin: testOrigin, Logger: discard})
-		err := c.Receive(secret, envelope)
+	f.Fuzz(func(t *testing.T, pageURI, envelope string) {
+		c := NewConn(Config{Send: func(string) {}, Origin: testOrigin, Logger: discard, RTC: func(json.RawMessage) {}})
+		c.PageCommitted(testHref)
+		if err := c.Receive(testHref, `{"kind":"load","href":"`+testHref+`","secret":"`+testSecret+`"}`); err != nil {
+			t.Fatal(err)
+		}
+		<-c.queue
+		err := c.Receive(pageURI, envelope)
+		queued := len(c.queue) + len(c.rtc)
 		if err != nil {
-			known := []error{ErrForbidden, ErrTooLarge, ErrMalformed, ErrBusy, ErrClosed}
+			known := []error{ErrForbidden, ErrNotWidget, ErrTooLarge, ErrMalformed, ErrBusy, ErrClosed}
 			ok := false
 			for _, k := range known {
 				ok = ok || errors.Is(err, k)
@@ -80,7 +87,7 @@ func FuzzReceive(f *testing.F) {
 			if !ok {
 				t.Fatalf("error of no known kind: %v", err)
 			}
-			if len(c.queue) != 0 {
+			if queued != 0 {
 				t.Fatal("a refused message was queued")
 			}
 			if strings.Contains(err.Error(), testSecret) {
@@ -88,11 +95,11 @@ func FuzzReceive(f *testing.F) {
 			}
 			return
 		}
-		if secret != testSecret {
-			t.Fatal("accepted a call without the secret")
+		if origin(pageURI) != testOrigin || !strings.Contains(envelope, testSecret) {
+			t.Fatal("accepted a message from another page or without the page's secret")
 		}
-		if len(c.queue) > 1 {
-			t.Fatalf("queued %d items for one call", len(c.queue))
+		if queued > 1 {
+			t.Fatalf("queued %d items for one call", queued)
 		}
 	})
 }

@@ -1,37 +1,46 @@
 package bridge
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
+	"strconv"
 	"strings"
 
 	"github.com/embeddable-tray/embeddable-tray/assets"
 )
 
-// HostScript renders the host script (assets/host.js) for the widget at origin, the
-// per-launch secret, and the name of the bound Go function (whose body is Conn.Receive).
-// Every value is written as a JSON literal, which is a valid JS literal: quotes, "<",
-// line separators and the like in a value cannot break out of it.
-func HostScript(origin, secret, binding string) string {
+// HostScript renders the host script (assets/host.js) for the widget at origin; maxSize is
+// the largest envelope it sends (0 means DefaultMaxSize). Every value is written as a JSON
+// literal, which is a valid JS literal: quotes, "<", line separators and the like in a value
+// cannot break out of it. Inject it with webview's AddHostScript, in the app's isolated world.
+func HostScript(origin string, maxSize int) string {
+	if maxSize <= 0 {
+		maxSize = DefaultMaxSize
+	}
 	return strings.NewReplacer(
 		`/*ORIGIN*/""`, jsLiteral(origin),
-		`/*SECRET*/""`, jsLiteral(secret),
-		`/*BINDING*/""`, jsLiteral(binding),
 		`/*HOST_TYPES*/[]`, jsLiteral(OutboundTypes()),
+		`/*MAX_SIZE*/0`, strconv.Itoa(maxSize),
 	).Replace(assets.HostJS)
 }
 
-// PostScript is the JS that posts msg (JSON from Encode) to the widget page:
-// window.postMessage(msg, origin), with the widget's origin as target, never "*", so
-// the message is not delivered if the window shows another origin by then.
-func PostScript(origin string, msg []byte) string {
+// PostScript is the JS, evaluated in the host script's world, that posts msg (JSON from
+// Encode) to the widget page of the load whose secret it is, with the host world's own
+// window.postMessage and the widget's origin as target, never "*".
+func PostScript(secret string, msg []byte) string { return hostCall("post", secret, msg) }
+
+// RTCScript is the JS, evaluated in the host script's world, that sends data (one JSON
+// object) to the calling shim's port of the page load whose secret it is.
+func RTCScript(secret string, data []byte) string { return hostCall("rtc", secret, data) }
+
+func hostCall(fn, secret string, msg []byte) string {
 	var b strings.Builder
-	b.Grow(len(msg) + len(origin) + 24)
-	b.WriteString("window.postMessage(")
-	b.Write(msg)
+	b.Grow(len(msg) + len(secret) + 64)
+	b.WriteString("window.embeddableTrayHost && window.embeddableTrayHost.")
+	b.WriteString(fn)
+	b.WriteString("(")
+	b.WriteString(jsLiteral(secret))
 	b.WriteString(", ")
-	b.WriteString(jsLiteral(origin))
+	b.Write(msg)
 	b.WriteString(");")
 	return b.String()
 }
@@ -44,13 +53,4 @@ func jsLiteral(v any) string {
 		panic("bridge: " + err.Error())
 	}
 	return string(b)
-}
-
-// NewSecret returns a fresh per-launch secret for the host script: 32 random bytes, hex.
-func NewSecret() string {
-	var b [32]byte
-	if _, err := rand.Read(b[:]); err != nil { // crypto/rand does not fail on supported systems
-		panic("bridge: no randomness for the host secret: " + err.Error())
-	}
-	return hex.EncodeToString(b[:])
 }

@@ -18,7 +18,8 @@ const (
 	TypeAuthorizationCode   = "rc-adapter-authorization-code"
 	TypeNewCall             = "rc-adapter-new-call"
 	TypeSyncContacts        = "rc-adapter-sync-third-party-contacts"
-	TypeNavigateTo          = "rc-adapter-navigate-to"
+	TypeControlCall         = "rc-adapter-control-call"
+	TypeCallingSettings     = "rc-calling-settings-update"
 
 	// Widget -> host.
 	TypeRequest        = "rc-post-message-request"
@@ -30,6 +31,12 @@ const (
 	TypeInboundMessage = "rc-inbound-message-notify"
 	TypeRouteChanged   = "rc-route-changed-notify"
 
+	// The web phone's calls and the calling settings (src/modules/Adapter/index.js).
+	TypeCallStart             = "rc-call-start-notify"
+	TypeCallEnd               = "rc-call-end-notify"
+	TypeActiveCall            = "rc-active-call-notify"
+	TypeCallingSettingsNotify = "rc-calling-settings-notify"
+
 	// TypePageLoad is not a widget message: Conn reports a new widget page with it.
 	TypePageLoad = "embeddable-tray-page-load"
 )
@@ -40,7 +47,8 @@ const (
 func OutboundTypes() []string {
 	return []string{
 		TypeRegisterService, TypeResponse, TypeUpdateAuthorization, TypeAuthorizationCode,
-		TypeNewCall, TypeSyncContacts, TypeNavigateTo,
+		TypeNewCall, TypeSyncContacts,
+		TypeControlCall, TypeCallingSettings,
 	}
 }
 
@@ -59,8 +67,9 @@ type Inbound interface {
 }
 
 // Service is the third-party service registered with the widget. The ten fields of the
-// seed document are always written, even when empty or false: the widget caches
-// "authorized" in its localStorage, so an omitted false would leave a stale true there.
+// seed document are always written, even when empty or false: every registration states
+// the whole service. The widget keeps "authorized" in the page's memory only (not in
+// localStorage, PROTOCOL.md), so the host registers the true state on every page load.
 type Service struct {
 	Name              string `json:"name"`
 	DisplayName       string `json:"displayName"`
@@ -116,18 +125,12 @@ type NewCall struct {
 // SyncContacts asks the widget to fetch the third-party contacts again.
 type SyncContacts struct{}
 
-// NavigateTo moves the widget to one of its routes, e.g. "/dialer".
-type NavigateTo struct {
-	Path string `json:"path"`
-}
-
 func (RegisterService) MessageType() string     { return TypeRegisterService }
 func (Response) MessageType() string            { return TypeResponse }
 func (UpdateAuthorization) MessageType() string { return TypeUpdateAuthorization }
 func (AuthorizationCode) MessageType() string   { return TypeAuthorizationCode }
 func (NewCall) MessageType() string             { return TypeNewCall }
 func (SyncContacts) MessageType() string        { return TypeSyncContacts }
-func (NavigateTo) MessageType() string          { return TypeNavigateTo }
 
 func (RegisterService) outbound()     {}
 func (Response) outbound()            {}
@@ -135,7 +138,6 @@ func (UpdateAuthorization) outbound() {}
 func (AuthorizationCode) outbound()   {}
 func (NewCall) outbound()             {}
 func (SyncContacts) outbound()        {}
-func (NavigateTo) outbound()          {}
 
 // Request is a call from the widget to the host (rc-post-message-request). RequestID and
 // Path are always present (Decode rejects a request without them); Body is the raw JSON
@@ -210,3 +212,61 @@ func (CallRing) inbound()       {}
 func (InboundMessage) inbound() {}
 func (RouteChanged) inbound()   {}
 func (PageLoad) inbound()       {}
+
+// ControlCall acts on a web phone call (rc-adapter-control-call): CallAction "answer" or
+// "reject" a ringing call, "hangup", "hold", ... CallID is the web phone session's id (the
+// call object's "id"); empty means the ringing call for answer and reject, the active one
+// otherwise (the widget's _controlCall).
+type ControlCall struct {
+	CallAction string `json:"callAction"`
+	CallID     string `json:"callId,omitempty"`
+}
+
+// CallingSettings sets how the widget places calls (rc-calling-settings-update): CallWith is
+// "browser", "jupiter" (the RingCentral App), "softphone" or "ringout"; RingOut calls
+// MyLocation first, and RingoutPrompt asks the user to press 1 before connecting. The widget
+// answers with rc-calling-settings-notify.
+type CallingSettings struct {
+	CallWith      string `json:"callWith"`
+	MyLocation    string `json:"myLocation,omitempty"`
+	RingoutPrompt bool   `json:"ringoutPrompt"`
+}
+
+func (ControlCall) MessageType() string     { return TypeControlCall }
+func (CallingSettings) MessageType() string { return TypeCallingSettings }
+func (ControlCall) outbound()               {}
+func (CallingSettings) outbound()           {}
+
+// CallStart is a web phone call answered or connected (rc-call-start-notify).
+type CallStart struct {
+	Call json.RawMessage `json:"call"`
+}
+
+// CallEnd is a web phone call that ended (rc-call-end-notify).
+type CallEnd struct {
+	Call json.RawMessage `json:"call"`
+}
+
+// ActiveCall is a change of one of the account's active calls, on any device and in any
+// calling mode (rc-active-call-notify): call.telephonyStatus is "Ringing", "CallConnected",
+// "OnHold" or "NoCall" (ended).
+type ActiveCall struct {
+	Call json.RawMessage `json:"call"`
+}
+
+// CallingSettingsNotify is the widget's calling settings (rc-calling-settings-notify):
+// CallWith without the "callingOptions-" prefix; MyLocation only with showMyLocationNumbers.
+type CallingSettingsNotify struct {
+	CallWith    string `json:"callWith"`
+	CallingMode string `json:"callingMode"`
+	MyLocation  string `json:"myLocation"`
+}
+
+func (CallStart) MessageType() string             { return TypeCallStart }
+func (CallEnd) MessageType() string               { return TypeCallEnd }
+func (ActiveCall) MessageType() string            { return TypeActiveCall }
+func (CallingSettingsNotify) MessageType() string { return TypeCallingSettingsNotify }
+func (CallStart) inbound()                        {}
+func (CallEnd) inbound()                          {}
+func (ActiveCall) inbound()                       {}
+func (CallingSettingsNotify) inbound()            {}

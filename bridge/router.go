@@ -30,13 +30,6 @@ func NewRouter() *Router {
 	return &Router{routes: make(map[string]HandlerFunc)}
 }
 
-// SetLogger sets where handler panics are logged; nil means slog.Default().
-func (r *Router) SetLogger(l *slog.Logger) {
-	r.mu.Lock()
-	r.log = l
-	r.mu.Unlock()
-}
-
 // Handle registers h for requests whose path is exactly path. Like http.ServeMux it
 // panics on a programming error: a path not starting with "/", a nil handler, or a
 // path registered twice.

@@ -46,7 +46,7 @@ func TestServe(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var logs bytes.Buffer
 			r := NewRouter()
-			r.SetLogger(slog.New(slog.NewTextHandler(&logs, nil)))
+			r.log = slog.New(slog.NewTextHandler(&logs, nil)) // as NewConn does with its logger
 			r.Handle(tt.path, tt.handler)
 			got := r.Serve(context.Background(), Request{RequestID: "id-1", Path: tt.path, Body: json.RawMessage(`{}`)})
 			assert.Equal(t, "id-1", got.ResponseID)

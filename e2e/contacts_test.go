@@ -20,12 +20,12 @@ import (
 
 func TestContactsOnlyWhileSignedIn(t *testing.T) {
 	ctx, w, cfg := setup(t)
-	startOIDC(t, &cfg)
+	oidc := startOIDC(t, &cfg)
 	book := radicaletest.AddressBook(t, map[string]string{
-		"ann": radicaletest.Card("ann", "Ann Example", "TEL;TYPE=WORK:+1 201 555 0123", "ORG:Example Inc"),
+		"ann": radicaletest.Card("ann", "Ann Example", "TEL;TYPE=WORK:+1 201 555 0123", "ORG:Example Inc", "EMAIL:ann@example.com"),
 		"bob": radicaletest.Card("bob", "Bob Sample", "TEL;TYPE=WORK:+1 201 555 0124", "ORG:Sample LLC"),
 		"eve": radicaletest.Card("eve", "Eve Extension", "TEL;TYPE=WORK:101"),
-	})
+	}, radicaletest.UserinfoCheck(oidc.UserinfoEndpoint())) // the server checks the app's token
 	cfg.Service.Contacts = &config.Contacts{CardDAVURL: book, Region: "US"}
 	apptest.Launch(t, cfg)
 	registration(ctx, t, w, 0)
@@ -74,9 +74,34 @@ func TestContactsOnlyWhileSignedIn(t *testing.T) {
 	found, err = w.Search(ctx, "ann")
 	require.NoError(t, err)
 	assert.Equal(t, []string{"Ann Example +12015550123"}, shown(found))
+	// A tel: number reaches the dialer as E.164, and the widget searches it as typed.
+	found, err = w.Search(ctx, "+12015550124")
+	require.NoError(t, err)
+	assert.Equal(t, []string{"Bob Sample +12015550124"}, shown(found))
 	found, err = w.Search(ctx, "+1 201-555")
 	require.NoError(t, err)
 	assert.ElementsMatch(t, []string{"Ann Example +1 201-555-0123", "Bob Sample +1 201-555-0124"}, shown(found))
+
+	// The Contacts tab's own search box filters the list the app gave, in the widget, asking
+	// the app nothing (observed with the real widget): a name, the digits of a number as the
+	// app wrote it, a whole e-mail address; not a company.
+	_, err = w.WaitFor(ctx, standin.After(seq, standin.IsKind(standin.KindContacts)))
+	require.NoError(t, err, "the widget fetched the contacts on authorization")
+	for _, f := range []struct {
+		query string
+		names []string
+	}{
+		{"bob", []string{"Bob Sample"}},
+		{"2015550123", []string{"Ann Example"}},
+		{"ann@example.com", []string{"Ann Example"}},
+		{"Example Inc", nil},
+	} {
+		names, err := w.FilterContacts(ctx, f.query)
+		require.NoError(t, err, f.query)
+		assert.ElementsMatch(t, f.names, names, "filter %q", f.query)
+	}
+	_, err = w.FilterContacts(ctx, "")
+	require.NoError(t, err)
 
 	resp, err := w.Request(ctx, "/contacts", map[string]any{"page": 1})
 	require.NoError(t, err)
@@ -160,7 +185,7 @@ func TestContactsWithAppPassword(t *testing.T) {
 		done <- result{resp, err}
 	}()
 	prompt := secondWindow(ctx, t, a, filepath.Join(screenshotDir(t), "app-password-window.png"))
-	typeInto(ctx, t, prompt, "app-pass-123")
+	typeInto(ctx, t, prompt, radicaletest.Password) // Radicale itself checks it
 
 	r := <-done
 	require.NoError(t, r.err)
@@ -168,7 +193,7 @@ func TestContactsWithAppPassword(t *testing.T) {
 	keyringUser := cfg.Service.Name + "/carddav-password"
 	out, err := exec.CommandContext(ctx, "secret-tool", "lookup", "service", "embeddable-tray", "username", keyringUser).Output()
 	require.NoError(t, err, "the app password is in the keyring")
-	assert.Equal(t, "app-pass-123", strings.TrimSpace(string(out)))
+	assert.Equal(t, radicaletest.Password, strings.TrimSpace(string(out)))
 
 	seq = w.Seq()
 	require.NoError(t, w.ClickAuthorize(ctx)) // Unauthorize

@@ -3,7 +3,6 @@ package e2e
 // Issue 2: the app is the widget's host page.
 
 import (
-	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -11,7 +10,6 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -94,41 +92,7 @@ func TestRequestsAnsweredByID(t *testing.T) {
 	}
 }
 
-// TestForeignOriginIgnored: a frame of another origin posting as if it were the widget gets no
-// answer, and its direct call of the app's native handler (without the host script's secret)
-// is rejected and logged.
-func TestForeignOriginIgnored(t *testing.T) {
-	ctx, w, cfg := setup(t)
-	a := apptest.Launch(t, cfg)
-	registration(ctx, t, w, 0)
-
-	attack, err := w.Attack(ctx)
-	require.NoError(t, err)
-	assert.Equal(t, w.AttackerOrigin(), attack.Origin)
-	require.Empty(t, attack.Error)
-	var native bool
-	require.True(t, attack.Field("nativeHandler", &native))
-	require.True(t, native, "the foreign frame can reach the native handler; the app must reject it")
-	logCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	require.NoError(t, a.WaitLog(logCtx, "rejected"), "the app must log the refused native call with the word \"rejected\"")
-
-	// The widget's own request after the attack is answered; the attacker's never was.
-	_, err = w.Request(ctx, "/no-such-path", map[string]any{})
-	require.NoError(t, err)
-	for _, r := range w.Reports() {
-		if r.Kind == standin.KindUnmatched || standin.IsMessage(bridge.TypeResponse)(r) {
-			var id string
-			r.Field("responseId", &id)
-			assert.NotEqual(t, standin.AttackerRequestID, id, "the host answered the foreign frame")
-		}
-	}
-	select {
-	case <-a.Done():
-		t.Fatalf("the app exited after the attack:\n%s", a.Log())
-	default:
-	}
-}
+// TestForeignOriginIgnored is replaced by the attacks of attack_test.go (issue 9).
 
 // TestLocalStorageSurvivesRestart: what the widget keeps in localStorage (its own login, the
 // authorization state) is there after the app restarts.

@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strconv"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -182,38 +183,88 @@ h.postMessage("done");`)
 	assert.Equal(t, []int{MaxHostMessage, 4}, sizes, "only strings up to MaxHostMessage bytes arrive")
 }
 
-func TestNavigationPolicy(t *testing.T) {
-	page, foreign := hostPages(t)
-	w, msgs := hostWindow(t, "policy")
-	sameOrigin := func(uri string) bool {
-		u, err := url.Parse(uri)
-		return err == nil && "http://"+u.Host == page.URL
+// countingServer serves a small page on every path and counts the requests per path.
+func countingServer(t *testing.T) (*httptest.Server, func(path string) int) {
+	t.Helper()
+	var mu sync.Mutex
+	hits := map[string]int{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		hits[r.URL.Path]++
+		mu.Unlock()
+		fmt.Fprint(w, `<!DOCTYPE html><script>parent.postMessage({frame: location.href}, "*");</script>`)
+	}))
+	t.Cleanup(srv.Close)
+	return srv, func(path string) int {
+		mu.Lock()
+		defer mu.Unlock()
+		return hits[path]
 	}
+}
+
+// TestNavigationPolicy: a navigation to an origin allowed neither as a page nor as a frame is
+// refused before any request; one allowed only as a frame is refused for the page once its
+// response is in, and handed to Elsewhere; a frame of a refused origin is never requested; a
+// new window is not opened; without a user gesture nothing else goes to Elsewhere; the page
+// stays and nothing else is committed.
+func TestNavigationPolicy(t *testing.T) {
+	framesOnly, framesOnlyHits := countingServer(t)
+	refused, refusedHits := countingServer(t)
+	page := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// The page's own script, on timers of its own: no user gesture.
+		fmt.Fprintf(w, `<!DOCTYPE html><iframe src="%[1]s/frame"></iframe><iframe src="%[2]s/frame"></iframe><script>
+var steps = [
+  function () { location.href = "%[1]s/top"; },
+  function () { location.href = "%[2]s/top?x=1"; },
+  function () { window.open("%[1]s/popup"); },
+  function () { window.postMessage({done: location.href}, "*"); },
+];
+var i = 0;
+(function next() { if (i < steps.length) { steps[i++](); setTimeout(next, 300); } })();
+</script>`, refused.URL, framesOnly.URL)
+	}))
+	t.Cleanup(page.Close)
+	w, msgs := hostWindow(t, "policy")
+	origin := func(uri string) string {
+		u, err := url.Parse(uri)
+		if err != nil {
+			return ""
+		}
+		return "http://" + u.Host
+	}
+	isPage := func(uri string) bool { return origin(uri) == page.URL }
+	isFrame := func(uri string) bool { return isPage(uri) || origin(uri) == framesOnly.URL }
 	elsewhere := make(chan string, 4)
-	w.SetNavigationPolicy(NavigationPolicy{Page: sameOrigin, Frame: sameOrigin, Elsewhere: send(elsewhere)})
+	w.SetNavigationPolicy(NavigationPolicy{Page: isPage, Frame: isFrame, Elsewhere: send(elsewhere)})
 	commits := make(chan string, 8)
 	w.OnLoadCommitted(send(commits))
-	w.Navigate(page.URL + "/policy")
-	assert.Equal(t, page.URL+"/policy", receive(t, commits, "the page's commit"))
+	w.Navigate(page.URL + "/main")
+	assert.Equal(t, page.URL+"/main", receive(t, commits, "the page's commit"))
 
 	var seen []hostMsg
-	waitHost(t, msgs, "the same-origin frame's post", func(m hostMsg) bool { return dataField(m, "frame") == "same" }, &seen)
-
-	// A top-level navigation elsewhere goes to Elsewhere and is not loaded.
-	w.EvalHost(`location.href = ` + strconv.Quote(foreign.URL+"/top?x=1") + `;`)
-	assert.Equal(t, foreign.URL+"/top?x=1", receive(t, elsewhere, "Elsewhere"))
-	w.EvalHost(`hostPost({kind: "still", href: location.href});`)
-	still := waitHost(t, msgs, "the page after the refused navigation", func(m hostMsg) bool { return m.Msg["kind"] == "still" }, &seen)
-	assert.Equal(t, page.URL+"/policy", still.Msg["href"])
-	assert.Equal(t, page.URL+"/policy", still.URI)
+	done := waitHost(t, msgs, "the page's last step", func(m hostMsg) bool { return dataField(m, "done") != nil }, &seen)
+	assert.Equal(t, page.URL+"/main", dataField(done, "done"), "the page stayed")
+	assert.Equal(t, page.URL+"/main", done.URI)
+	assert.Equal(t, framesOnly.URL+"/top?x=1", receive(t, elsewhere, "Elsewhere"))
 	select {
 	case c := <-commits:
 		t.Errorf("a refused page was committed: %s", c)
+	case u := <-elsewhere:
+		t.Errorf("a navigation without a user gesture went to Elsewhere: %s", u)
 	default:
 	}
+	assert.Zero(t, refusedHits("/frame"), "a frame of a refused origin was requested")
+	assert.Zero(t, refusedHits("/top"), "a page of a refused origin was requested")
+	assert.Zero(t, refusedHits("/popup"), "a new window was opened")
+	assert.Equal(t, 1, framesOnlyHits("/top"))
+	assert.Equal(t, 1, framesOnlyHits("/frame"))
+	var frames []any
 	for _, m := range seen {
-		assert.NotEqual(t, "foreign", dataField(m, "frame"), "the refused frame was loaded")
+		if f := dataField(m, "frame"); f != nil {
+			frames = append(frames, f)
+		}
 	}
+	assert.Equal(t, []any{framesOnly.URL + "/frame"}, frames, "only the allowed frame loaded")
 }
 
 // TestHostNamesMatchNative: the Go names and cap are the ones the C side uses.

@@ -151,22 +151,34 @@ void et_eval_host(GtkWidget *window, const char *js) {
   }
 }
 
-// on_decide_policy refuses the main resource of a frame (or of the page) that Go's policy
-// does not allow; it decides on the response, the first point where WebKit says whether the
-// load is the page's or a frame's. Everything else gets WebKit's default.
+// Stages of a load Go's navigation policy is asked about (webview.loadStage).
+enum { ET_NAVIGATION = 0, ET_NEW_WINDOW = 1, ET_PAGE_RESPONSE = 2, ET_FRAME_RESPONSE = 3 };
+
+// on_decide_policy asks Go's navigation policy about a navigation before it starts (WebKit
+// does not say there whether it is the page's or a frame's), a new window, and the main
+// resource of the page or a frame once its response is in (where WebKit does say). A refused
+// one is ignored; everything else gets WebKit's default.
 static gboolean on_decide_policy(WebKitWebView *v, WebKitPolicyDecision *d, WebKitPolicyDecisionType type, gpointer h) {
   (void)v;
-  if (type != WEBKIT_POLICY_DECISION_TYPE_RESPONSE) {
-    return FALSE;
+  const char *uri = NULL;
+  int stage = ET_NAVIGATION;
+  int gesture = 0;
+  if (type == WEBKIT_POLICY_DECISION_TYPE_RESPONSE) {
+    WebKitResponsePolicyDecision *r = WEBKIT_RESPONSE_POLICY_DECISION(d);
+    WebKitURIResponse *resp = webkit_response_policy_decision_get_response(r);
+    uri = resp ? webkit_uri_response_get_uri(resp) : NULL;
+    if (!uri) {
+      uri = webkit_uri_request_get_uri(webkit_response_policy_decision_get_request(r));
+    }
+    stage = webkit_response_policy_decision_is_main_frame_main_resource(r) ? ET_PAGE_RESPONSE : ET_FRAME_RESPONSE;
+  } else {
+    WebKitNavigationAction *a =
+        webkit_navigation_policy_decision_get_navigation_action(WEBKIT_NAVIGATION_POLICY_DECISION(d));
+    uri = webkit_uri_request_get_uri(webkit_navigation_action_get_request(a));
+    gesture = webkit_navigation_action_is_user_gesture(a);
+    stage = type == WEBKIT_POLICY_DECISION_TYPE_NEW_WINDOW_ACTION ? ET_NEW_WINDOW : ET_NAVIGATION;
   }
-  WebKitResponsePolicyDecision *r = WEBKIT_RESPONSE_POLICY_DECISION(d);
-  WebKitURIResponse *resp = webkit_response_policy_decision_get_response(r);
-  const char *uri = resp ? webkit_uri_response_get_uri(resp) : NULL;
-  if (!uri) {
-    uri = webkit_uri_request_get_uri(webkit_response_policy_decision_get_request(r));
-  }
-  if (etAllowLoad((uintptr_t)h, (char *)(uri ? uri : ""),
-                  webkit_response_policy_decision_is_main_frame_main_resource(r))) {
+  if (etAllowLoad((uintptr_t)h, (char *)(uri ? uri : ""), stage, gesture)) {
     return FALSE;
   }
   webkit_policy_decision_ignore(d);
@@ -220,7 +232,6 @@ void et_detach(GtkWidget *window, uintptr_t handle) {
     WebKitUserContentManager *m = webkit_web_view_get_user_content_manager(v);
     g_signal_handlers_disconnect_by_data(m, h);
     webkit_user_content_manager_unregister_script_message_handler_in_world(m, ET_HANDLER, ET_WORLD);
-    webkit_user_content_manager_unregister_script_message_handler(m, "external");
   }
   gtk_widget_hide(window);
 }

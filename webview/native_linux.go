@@ -50,8 +50,10 @@ func etIdle(h C.uintptr_t) {
 type gtkWindow struct {
 	win       *C.GtkWidget
 	wv        wv.WebView
-	handle    cgo.Handle // of the *Window, the data of every signal handler
-	listening bool       // the host message handler is registered
+	handle    cgo.Handle        // of the *Window, the data of every signal handler
+	listening bool              // the host message handler is registered
+	media     string            // the origin that may call (AllowMediaFor); "" none
+	appLink   func(string) bool // OnAppLink's function
 }
 
 func newNative(w *Window) native {
@@ -64,6 +66,8 @@ func newNative(w *Window) native {
 	win := C.et_window_new(title, C.int(w.opts.Width), C.int(w.opts.Height), resizable)
 	g := &gtkWindow{win: win, wv: wv.NewWindow(w.opts.Debug, unsafe.Pointer(win)), handle: cgo.NewHandle(w)}
 	C.et_configure_view(win)
+	g.connectAppLinks() // before the navigation policy (media_linux.go)
+	C.et_drop_bindings(win)
 	C.et_connect(win, C.uintptr_t(g.handle))
 	return g
 }
@@ -94,7 +98,6 @@ func (g *gtkWindow) listenHost() {
 		return
 	}
 	g.listening = true
-	C.et_drop_bindings(g.win)
 	C.et_listen_host(g.win, C.uintptr_t(g.handle))
 }
 
@@ -148,8 +151,8 @@ func etHostDropped(h C.uintptr_t, isString C.int, size C.size_t) {
 }
 
 //export etAllowLoad
-func etAllowLoad(h C.uintptr_t, uri *C.char, mainFrame C.gboolean) C.gboolean {
-	if windowOf(h).allowLoad(C.GoString(uri), mainFrame != 0) {
+func etAllowLoad(h C.uintptr_t, uri *C.char, stage, gesture C.int) C.gboolean {
+	if windowOf(h).allowLoad(C.GoString(uri), loadStage(stage), gesture != 0) {
 		return C.TRUE
 	}
 	return C.FALSE

@@ -18,9 +18,7 @@ package webview
 
 import (
 	"errors"
-	"fmt"
 	"log/slog"
-	"reflect"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -195,7 +193,6 @@ type Window struct {
 	visible atomic.Bool
 
 	mu        sync.Mutex
-	bound     map[string]bool
 	onClose   func()
 	onVisible func(bool)
 	onNav     func(string)
@@ -212,7 +209,7 @@ type Window struct {
 }
 
 func newWindowValue(u *UI, o Options, main bool) *Window {
-	return &Window{ui: u, opts: o, main: main, bound: map[string]bool{}}
+	return &Window{ui: u, opts: o, main: main}
 }
 
 // create makes the native window; UI thread.
@@ -251,71 +248,10 @@ func (w *Window) Navigate(url string) {
 // iframe, a postMessage origin check) must be served over HTTP instead.
 func (w *Window) SetHTML(html string) { w.do(func(n native) { n.view().SetHtml(html) }) }
 
-// Deprecated: use AddPageScript. Removed once the app no longer uses it.
-//
-// Init adds a script run at document start in the top frame of every page loaded after it:
-// call it before the first Navigate.
-func (w *Window) Init(js string) { w.do(func(n native) { n.view().Init(js) }) }
-
-// Deprecated: use EvalHost. Removed once the app no longer uses it.
-//
-// Eval runs js in the current page; its result is ignored.
-func (w *Window) Eval(js string) { w.do(func(n native) { n.view().Eval(js) }) }
-
-// SetTitle sets the window's title.
-func (w *Window) SetTitle(t string) { w.do(func(n native) { n.view().SetTitle(t) }) }
-
-// Deprecated: webview_go's binding is injectable (issue 9); use the host channel. Removed
-// once the app no longer uses it. A window whose OnHostMessage is set has no bindings.
-//
-// Bind makes f callable from every page of this window (only this one) as window[name],
-// returning a Promise. f runs on the UI thread; it returns nothing, a value, an error, or a
-// value and an error (an error rejects the Promise with its text). Any page the window loads
-// can call it: treat its arguments as untrusted input.
-func (w *Window) Bind(name string, f any) error {
-	if err := checkBindable(name, f); err != nil {
-		return err
-	}
-	w.mu.Lock()
-	if w.bound[name] {
-		w.mu.Unlock()
-		return fmt.Errorf("webview: %q is already bound in this window", name)
-	}
-	w.bound[name] = true
-	w.mu.Unlock()
-	w.do(func(n native) {
-		// Checked above; webview_go's own errors are the same checks.
-		_ = n.view().Bind(name, f)
-	})
-	return nil
-}
-
-var errorType = reflect.TypeFor[error]()
-
-// checkBindable repeats webview_go's checks up front, so that Bind can report them although
-// the binding itself is made later on the UI thread.
-func checkBindable(name string, f any) error {
-	if name == "" {
-		return errors.New("webview: Bind: empty name")
-	}
-	for _, r := range name {
-		if !(r == '_' || r == '$' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') {
-			return fmt.Errorf("webview: Bind: %q is not a plain JavaScript identifier", name)
-		}
-	}
-	v := reflect.ValueOf(f)
-	if v.Kind() != reflect.Func {
-		return fmt.Errorf("webview: Bind %q: want a function, got %T", name, f)
-	}
-	t := v.Type()
-	switch {
-	case t.NumOut() > 2:
-		return fmt.Errorf("webview: Bind %q: a function may return a value, an error, or both", name)
-	case t.NumOut() == 2 && !t.Out(1).Implements(errorType):
-		return fmt.Errorf("webview: Bind %q: the second result must be an error", name)
-	}
-	return nil
-}
+// Eval and Init are gone on purpose: a page-world script is added with AddPageScript, and Go
+// reaches the page through its own host script (EvalHost). Bind is gone too: webview_go's
+// binding answers in the top frame with the caller's id unescaped, so any frame could run code
+// in the page through it (issue 9). The host channel below replaces it.
 
 // HostWorld is the name of the app's isolated script world, HostHandler the name of the
 // message handler registered only in it: a host script posts with
@@ -375,18 +311,24 @@ func (w *Window) OnLoadCommitted(f func(uri string)) {
 // thread and must be quick; nil ones allow everything.
 type NavigationPolicy struct {
 	// Page reports whether the window may show a top-level page at uri. A refused page is not
-	// loaded (the window stays on its page) and is handed to Elsewhere.
+	// loaded: the window stays on its page.
 	Page func(uri string) bool
 	// Frame reports whether a frame may load the document at uri; a refused frame stays empty.
 	Frame func(uri string) bool
-	// Elsewhere gets each refused top-level page, on a goroutine of its own (to open it in
-	// the system browser, say).
+	// Elsewhere gets, on a goroutine of its own, each refused page the user asked for (a link
+	// clicked, including one that would open a new window) and each refused top-level page
+	// WebKit had already fetched: to open it in the system browser, say. A page refused
+	// before it started loading without a user gesture (a script sending the window away) is
+	// only refused.
 	Elsewhere func(uri string)
 }
 
-// SetNavigationPolicy restricts what the window loads from now on. WebKit asks once it has the
-// response of a page or frame: the request reaches the server, but nothing of its answer is
-// loaded.
+// SetNavigationPolicy restricts what the window loads from now on. WebKit asks before a
+// navigation starts, without saying whether it is the page's or a frame's: a URI that
+// neither Page nor Frame allows is refused there, before any request. A URI that one of them
+// allows is asked about again once its response is in, where WebKit says whose it is: the
+// server has the request then, but nothing of its answer is loaded. New windows are never
+// opened (webview_go makes none): they go to Elsewhere when the user asked for them.
 func (w *Window) SetNavigationPolicy(p NavigationPolicy) {
 	w.mu.Lock()
 	w.policy = p
@@ -555,28 +497,59 @@ func (w *Window) hostDropped(isString bool, size int) {
 		"size", size, "max", MaxHostMessage)
 }
 
-// allowLoad applies the navigation policy to the main resource of the page (mainFrame) or of
-// a frame.
-func (w *Window) allowLoad(uri string, mainFrame bool) bool {
+// loadStage is the point of a load at which WebKit asks the navigation policy (the ET_
+// values of native_linux.c).
+type loadStage int
+
+const (
+	stageNavigation    loadStage = iota // a navigation, of the page or a frame, about to start
+	stageNewWindow                      // a navigation that would open a new window
+	stagePageResponse                   // the page's main resource, its response in
+	stageFrameResponse                  // a frame's main resource, its response in
+)
+
+// allowLoad applies the navigation policy; gesture says the user asked for the navigation.
+func (w *Window) allowLoad(uri string, stage loadStage, gesture bool) bool {
 	w.mu.Lock()
 	p := w.policy
 	w.mu.Unlock()
-	if !mainFrame {
-		return p.Frame == nil || p.Frame(uri)
+	if p.Page == nil && p.Frame == nil && p.Elsewhere == nil {
+		return true // no policy: WebKit's default
 	}
-	if p.Page == nil || p.Page(uri) {
-		return true
+	allows := func(f func(string) bool) bool { return f == nil || f(uri) }
+	elsewhere := func() {
+		if p.Elsewhere != nil {
+			go p.Elsewhere(uri)
+		}
 	}
-	if p.Elsewhere != nil {
-		go p.Elsewhere(uri)
+	switch stage {
+	case stageNavigation:
+		if allows(p.Page) || allows(p.Frame) {
+			return true
+		}
+		if gesture {
+			elsewhere()
+		}
+		return false
+	case stageNewWindow:
+		if gesture {
+			elsewhere()
+		}
+		return false
+	case stagePageResponse:
+		if allows(p.Page) {
+			return true
+		}
+		elsewhere()
+		return false
 	}
-	return false
+	return allows(p.Frame)
 }
 
 // loadFailed reports a failed top-level load and says whether it was handled (so the platform
 // can skip its own error page).
 func (w *Window) loadFailed(uri string, err *LoadError) bool {
-	if err.Cancelled() {
+	if err.Cancelled() || !nativeLoadFailures { // see navreport.go
 		return false
 	}
 	w.mu.Lock()

@@ -50,8 +50,8 @@ func TestNavigatePageScript(t *testing.T) {
 	w.AddPageScript(`window.__init = "ran";`)
 	w.Navigate(srv.URL + "/start")
 
-	// The page sees the page script's mark and not the host's handler.
-	want := srv.URL + "/page#init=ran&external=object&host=undefined"
+	// The page sees the page script's mark and neither webview_go's handler nor the host's.
+	want := srv.URL + "/page#init=ran&external=undefined&host=undefined"
 	for uri := receive(t, navs, "OnNavigate"); uri != want; uri = receive(t, navs, "OnNavigate of "+want) {
 		t.Logf("navigated: %s", uri)
 	}
@@ -121,7 +121,7 @@ func TestSecondaryWindowClosedByHand(t *testing.T) {
 	w.Navigate(srv.URL + "/page")
 
 	// A window nobody gave scripts or a handler: the page finds none.
-	want := srv.URL + "/page#init=undefined&external=object&host=undefined"
+	want := srv.URL + "/page#init=undefined&external=undefined&host=undefined"
 	for uri := receive(t, navs, "OnNavigate"); uri != want; uri = receive(t, navs, "OnNavigate of "+want) {
 	}
 	require.Eventually(t, w.Visible, 10*time.Second, 10*time.Millisecond, "a new window is shown")

@@ -71,43 +71,6 @@ func TestLoadErrorText(t *testing.T) {
 	assert.Equal(t, "load failed (WebKitNetworkError 399)", (&LoadError{Domain: "WebKitNetworkError", Code: 399}).Error())
 }
 
-type errT struct{}
-
-func (errT) Error() string { return "x" }
-
-func TestCheckBindable(t *testing.T) {
-	tests := []struct {
-		name    string
-		bind    string
-		f       any
-		wantErr string
-	}{
-		{"no result", "ok", func(string) {}, ""},
-		{"value", "ok", func(int) string { return "" }, ""},
-		{"error", "ok", func() error { return nil }, ""},
-		{"value and error", "ok_2$", func(a, b string) (map[string]any, error) { return nil, nil }, ""},
-		{"custom error type", "ok", func() (int, errT) { return 0, errT{} }, ""},
-		{"not a function", "x", 42, "want a function"},
-		{"nil", "x", nil, "want a function"},
-		{"three results", "x", func() (int, int, error) { return 0, 0, nil }, "may return"},
-		{"second not error", "x", func() (int, int) { return 0, 0 }, "second result"},
-		{"empty name", "", func() {}, "empty name"},
-		{"name with quote", "a'b", func() {}, "identifier"},
-		{"dotted name", "a.b", func() {}, "identifier"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			err := checkBindable(tt.bind, tt.f)
-			if tt.wantErr == "" {
-				assert.NoError(t, err)
-				return
-			}
-			require.Error(t, err)
-			assert.Contains(t, err.Error(), tt.wantErr)
-		})
-	}
-}
-
 func TestOptionsDefaults(t *testing.T) {
 	got := Options{Title: "t"}.withDefaults()
 	assert.Equal(t, Options{Title: "t", Width: DefaultWidth, Height: DefaultHeight, ProgramName: DefaultProgramName}, got)

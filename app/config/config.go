@@ -18,6 +18,9 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/embeddable-tray/embeddable-tray/internal/loopback"
+	"github.com/embeddable-tray/embeddable-tray/internal/weborigin"
 )
 
 // DefaultWidgetURL is RingCentral Embeddable's app page, loaded top-level (see README: a
@@ -30,6 +33,10 @@ const Widget3xURL = "https://apps.ringcentral.com/integration/ringcentral-embedd
 
 // DefaultSignInTimeout bounds how long a sign-in waits for the provider's callback.
 const DefaultSignInTimeout = 5 * time.Minute
+
+// DefaultWidgetStartTimeout is how long a loaded widget page has to announce itself before
+// the app shows its offline page.
+const DefaultWidgetStartTimeout = time.Minute
 
 // AuthorizationPath is the app's own path for the widget's authorize button; not a setting.
 const AuthorizationPath = "/authorize"
@@ -47,6 +54,20 @@ type Config struct {
 type Widget struct {
 	URL    string            `json:"url"`
 	Params map[string]string `json:"params,omitempty"`
+	// FrameOrigins are the origins whose frames the widget's page may load (see frames.go);
+	// nil means DefaultFrameOrigins. The widget's own origin is always allowed.
+	FrameOrigins []string `json:"frameOrigins,omitempty"`
+	// StartTimeout: a widget page that has not announced itself this long after it was loaded
+	// counts as not loaded (default 1m).
+	StartTimeout Duration `json:"startTimeout,omitempty"`
+}
+
+// StartWithin is StartTimeout with its default.
+func (w Widget) StartWithin() time.Duration {
+	if w.StartTimeout == 0 {
+		return DefaultWidgetStartTimeout
+	}
+	return time.Duration(w.StartTimeout)
 }
 
 // Service is the third-party (CRM) service registered in the widget.
@@ -130,20 +151,30 @@ func DefaultPath() (string, error) {
 	return filepath.Join(dir, "embeddable-tray", "config.json"), nil
 }
 
-// Load reads the file at path. A missing file gives Default() and no error.
+// Load reads the file at path. A missing file gives Default() and no error; anything
+// else wrong is an error that names the file (and the line, when it is about one).
 //
 // A file that does not parse is read again while it keeps changing (an editor or an
-// installer writing it as the app starts), so the app takes a whole file or none.
+// installer writing it as the app starts): the app takes a whole file, once it has been
+// still for settleTime, or none. A FIFO, a device or a directory is an error at once:
+// reading one could wait forever.
 func Load(path string) (Config, error) {
-	data, err := readFile(path)
+	st, err := os.Stat(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return Default(), nil
 	}
 	if err != nil {
 		return Config{}, fmt.Errorf("config %s: %w", path, err)
 	}
+	if !st.Mode().IsRegular() {
+		return Config{}, fmt.Errorf("config %s: not a regular file (%s)", path, st.Mode().Type())
+	}
+	data, err := readFile(path)
+	if err != nil {
+		return Config{}, fmt.Errorf("config %s: %w", path, err)
+	}
 	cfg, err := Parse(data)
-	for deadline := timeNow().Add(settleTime); err != nil && timeNow().Before(deadline) && !settled(path); {
+	for giveUp := timeNow().Add(maxSettle); err != nil && timeNow().Before(giveUp) && !settled(path); {
 		time.Sleep(settleTime / 20)
 		again, rerr := readFile(path)
 		if rerr != nil {
@@ -160,8 +191,11 @@ func Load(path string) (Config, error) {
 	return cfg, nil
 }
 
-// settleTime bounds how long Load waits for a file being written to settle.
+// settleTime is how long a file must have been still before a parse error is final.
 const settleTime = time.Second
+
+// maxSettle bounds the wait for a file that never stops changing.
+const maxSettle = time.Minute
 
 // settled says the file has not been written to for settleTime: its error is final.
 func settled(path string) bool {
@@ -201,9 +235,82 @@ func Parse(data []byte) (Config, error) {
 		return Config{}, errors.New("unexpected data after the JSON object")
 	}
 	if err := cfg.Validate(); err != nil {
+		var fe *FieldError
+		if errors.As(err, &fe) {
+			if line := lineOf(data, fe.Field); line > 0 {
+				return Config{}, fmt.Errorf("line %d: %w", line, err)
+			}
+		}
 		return Config{}, err
 	}
 	return cfg, nil
+}
+
+// FieldError is a value the JSON decoder took but the app cannot use. Field is its
+// path in the file, e.g. "service.oauth.tokenUrl".
+type FieldError struct {
+	Field string
+	Msg   string // the whole sentence, naming the field
+}
+
+func (e *FieldError) Error() string { return e.Msg }
+
+func fieldError(field, format string, args ...any) error {
+	return &FieldError{Field: field, Msg: fmt.Sprintf(format, args...)}
+}
+
+// lineOf is the line of field's key in data, or of its nearest parent present there (a
+// field left out is reported where its object is); 0 if none is.
+func lineOf(data []byte, field string) int {
+	want := strings.Split(field, ".")
+	best := 0
+	type frame struct {
+		object, wantKey bool
+		key             string
+	}
+	var stack []frame
+	dec := json.NewDecoder(bytes.NewReader(data))
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return best
+		}
+		top := len(stack) - 1
+		if d, ok := tok.(json.Delim); ok {
+			switch d {
+			case '{', '[':
+				if top >= 0 && stack[top].object {
+					stack[top].wantKey = true // this value ends at the matching close
+				}
+				stack = append(stack, frame{object: d == '{', wantKey: true})
+			default:
+				stack = stack[:top]
+			}
+			continue
+		}
+		if top < 0 || !stack[top].object {
+			continue
+		}
+		if !stack[top].wantKey { // a scalar value
+			stack[top].wantKey = true
+			continue
+		}
+		stack[top].key, stack[top].wantKey = tok.(string), false
+		path := make([]string, 0, len(stack))
+		for _, f := range stack {
+			if !f.object {
+				break // inside an array: no field of ours
+			}
+			path = append(path, f.key)
+		}
+		if len(path) == len(stack) && len(path) <= len(want) && slices.Equal(path, want[:len(path)]) && len(path) > 0 {
+			line, _ := position(data, dec.InputOffset())
+			if len(path) == len(want) {
+				return line
+			}
+			best = line
+		}
+	}
 }
 
 // describe turns a JSON error into one that says where in the file it is.
@@ -235,9 +342,14 @@ func position(data []byte, offset int64) (line, col int) {
 	return line, col
 }
 
-// Validate checks what JSON decoding cannot.
+// Validate checks what JSON decoding cannot. It is the one rule for the whole config:
+// what passes here the parts that use it (signin, contacts) accept too. Its errors are
+// *FieldError.
 func (c Config) Validate() error {
 	if _, err := parseHTTPURL("widget.url", c.Widget.URL); err != nil {
+		return err
+	}
+	if err := validFrameOrigins(c.Widget.FrameOrigins); err != nil {
 		return err
 	}
 	if c.Widget.Params["redirectUri"] != "" {
@@ -245,42 +357,45 @@ func (c Config) Validate() error {
 			return err
 		}
 	}
+	if c.Widget.StartTimeout < 0 {
+		return errors.New("widget.startTimeout must be positive")
+	}
 	s := c.Service
 	if strings.TrimSpace(s.Name) == "" {
-		return errors.New("service.name must not be empty")
+		return fieldError("service.name", "service.name must not be empty")
 	}
 	if !slices.Contains([]string{"", "window", "browser"}, s.SignIn) {
-		return fmt.Errorf(`service.signIn is %q: use "window" or "browser"`, s.SignIn)
+		return fieldError("service.signIn", `service.signIn is %q: use "window" or "browser"`, s.SignIn)
 	}
 	if s.SignInTimeout < 0 {
-		return errors.New("service.signInTimeout must be positive")
+		return fieldError("service.signInTimeout", "service.signInTimeout must be positive")
 	}
 	if o := s.OAuth; o != nil {
 		if o.ClientID == "" {
-			return errors.New("service.oauth.clientId must not be empty")
+			return fieldError("service.oauth.clientId", "service.oauth.clientId must not be empty")
 		}
 		if o.Issuer == "" && (o.AuthorizeURL == "" || o.TokenURL == "") {
-			return errors.New("service.oauth needs issuer, or both authorizeUrl and tokenUrl")
+			return fieldError("service.oauth", "service.oauth needs issuer, or both authorizeUrl and tokenUrl")
 		}
-		for name, v := range map[string]string{"issuer": o.Issuer, "authorizeUrl": o.AuthorizeURL,
-			"tokenUrl": o.TokenURL, "userinfoUrl": o.UserinfoURL, "revokeUrl": o.RevokeURL} {
-			if v == "" {
+		for _, f := range []struct{ name, v string }{{"issuer", o.Issuer}, {"authorizeUrl", o.AuthorizeURL},
+			{"tokenUrl", o.TokenURL}, {"userinfoUrl", o.UserinfoURL}, {"revokeUrl", o.RevokeURL}} {
+			if f.v == "" {
 				continue
 			}
-			if _, err := parseHTTPURL("service.oauth."+name, v); err != nil {
+			if err := secureURL("service.oauth."+f.name, f.v); err != nil {
 				return err
 			}
 		}
 	}
 	if ct := s.Contacts; ct != nil {
-		if _, err := parseHTTPURL("service.contacts.carddavUrl", ct.CardDAVURL); err != nil {
+		if err := secureURL("service.contacts.carddavUrl", ct.CardDAVURL); err != nil {
 			return err
 		}
 		if !slices.Contains([]string{"", "oauth", "password"}, ct.Auth) {
-			return fmt.Errorf(`service.contacts.auth is %q: use "oauth" or "password"`, ct.Auth)
+			return fieldError("service.contacts.auth", `service.contacts.auth is %q: use "oauth" or "password"`, ct.Auth)
 		}
 		if ct.Username != "" && ct.Auth != "password" {
-			return errors.New(`service.contacts.username is used only with "auth": "password"`)
+			return fieldError("service.contacts.username", `service.contacts.username is used only with "auth": "password"`)
 		}
 	}
 	return nil
@@ -289,9 +404,22 @@ func (c Config) Validate() error {
 func parseHTTPURL(field, raw string) (*url.URL, error) {
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return nil, fmt.Errorf("%s is %q: it must be an absolute http(s) URL", field, raw)
+		return nil, fieldError(field, "%s is %q: it must be an absolute http(s) URL", field, raw)
 	}
 	return u, nil
+}
+
+// secureURL is the rule for every URL a token or password goes to: https, or plain
+// http only to this machine (a local server, tests).
+func secureURL(field, raw string) error {
+	u, err := parseHTTPURL(field, raw)
+	if err != nil {
+		return err
+	}
+	if !loopback.Secure(u) {
+		return fieldError(field, "%s is %q: it must be an https URL (plain http only to 127.0.0.1 or localhost)", field, raw)
+	}
+	return nil
 }
 
 // WidgetURL is the page to load: widget.url with widget.params and disableLoginPopup=1,
@@ -308,18 +436,10 @@ func (c Config) WidgetURL() string {
 	return u.String()
 }
 
-// WidgetOrigin is the origin messages must come from and go to.
+// WidgetOrigin is the origin messages must come from and go to, as a browser writes it.
 func (c Config) WidgetOrigin() string {
-	u, _ := url.Parse(c.Widget.URL)
-	// As a browser serialises it: lower case, no default port.
-	host := strings.ToLower(u.Hostname())
-	if strings.Contains(host, ":") {
-		host = "[" + host + "]"
-	}
-	if p := u.Port(); p != "" && !(u.Scheme == "http" && p == "80") && !(u.Scheme == "https" && p == "443") {
-		host += ":" + p
-	}
-	return u.Scheme + "://" + host
+	u, _ := url.Parse(c.Widget.URL) // validated
+	return weborigin.Of(u)
 }
 
 // RedirectURI is where the widget's own RingCentral login lands: params.redirectUri, else
@@ -341,6 +461,3 @@ func (s Service) Timeout() time.Duration {
 	}
 	return time.Duration(s.SignInTimeout)
 }
-
-// Demo reports whether the built-in demo provider stands in for a real one.
-func (s Service) Demo() bool { return s.OAuth == nil }

@@ -14,7 +14,7 @@ func TestLoadMissingFileGivesDefaults(t *testing.T) {
 	cfg, err := Load(filepath.Join(t.TempDir(), "none.json"))
 	require.NoError(t, err)
 	assert.Equal(t, Default(), cfg)
-	assert.True(t, cfg.Service.Demo())
+	assert.Nil(t, cfg.Service.OAuth, "the built-in demo provider")
 }
 
 func TestLoadFull(t *testing.T) {
@@ -31,7 +31,6 @@ func TestLoadFull(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "Acme CRM", cfg.Service.DisplayName)
 	assert.Equal(t, 90*time.Second, cfg.Service.Timeout())
-	assert.False(t, cfg.Service.Demo())
 	assert.Equal(t, "https://apps.example.com", cfg.WidgetOrigin())
 	assert.Equal(t, "https://Apps.Example.com:443/app.html?appServer=https%3A%2F%2Fplatform.ringcentral.com&clientId=abc&disableLoginPopup=1&x=1", cfg.WidgetURL())
 	assert.Equal(t, "https://Apps.Example.com:443/redirect.html", cfg.RedirectURI(), "next to app.html")
@@ -163,4 +162,75 @@ func TestLoadBrokenSteadyFileFailsPromptly(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "ends too early")
 	assert.Less(t, time.Since(start), settleTime, "a steady broken file is not waited on")
+}
+
+func TestWidgetStartTimeout(t *testing.T) {
+	assert.Equal(t, DefaultWidgetStartTimeout, Widget{}.StartWithin())
+	assert.Equal(t, 5*time.Second, Widget{StartTimeout: Duration(5 * time.Second)}.StartWithin())
+	c := Default()
+	c.Widget.StartTimeout = -1
+	assert.ErrorContains(t, c.Validate(), "widget.startTimeout")
+}
+
+// TestOneRuleForTokenURLs: the rule signin and contacts apply (https, plain http only to
+// this machine) is checked at load, with the file's line, not later by the part that
+// would send the token.
+func TestOneRuleForTokenURLs(t *testing.T) {
+	oauth := func(tokenURL string) string {
+		return "{\n  \"service\": {\n    \"oauth\": {\n      \"clientId\": \"c\",\n      \"authorizeUrl\": \"https://idp.example.com/a\",\n      \"tokenUrl\": \"" + tokenURL + "\"\n    }\n  }\n}"
+	}
+	tests := []struct {
+		name, doc, want string // want "" means accepted
+	}{
+		{"https", oauth("https://idp.example.com/t"), ""},
+		{"http to loopback", oauth("http://127.0.0.1:8080/t"), ""},
+		{"http to localhost", oauth("http://localhost/t"), ""},
+		{"http elsewhere", oauth("http://idp.example.com/t"), "line 6: service.oauth.tokenUrl is \"http://idp.example.com/t\": it must be an https URL"},
+		{"http lookalike", oauth("http://127.0.0.1.evil.example/t"), "line 6: service.oauth.tokenUrl"},
+		{"carddav over http", "{\"service\": {\n\"contacts\": {\"carddavUrl\": \"http://dav.example.com/\"}}}", "line 2: service.contacts.carddavUrl"},
+		{"missing field at its object", "{\n\"service\": {\n\"oauth\": {\"issuer\": \"https://i\"}}}", "line 3: service.oauth.clientId must not be empty"},
+		{"widget url", "{\"widget\":\n {\"url\": \"ftp://x\"}}", "line 2: widget.url"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse([]byte(tt.doc))
+			if tt.want == "" {
+				require.NoError(t, err)
+				return
+			}
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tt.want)
+		})
+	}
+}
+
+func TestLoadNamesFileAndLine(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "config.json")
+	require.NoError(t, os.WriteFile(path, []byte("{\n\"service\": {\"name\": \"\"}}"), 0o600))
+	_, err := Load(path)
+	require.Error(t, err)
+	assert.Equal(t, "config "+path+": line 2: service.name must not be empty", err.Error())
+}
+
+// TestLoadWaitsPastOneSecondWhileTheFileChanges: a writer slower than the old fixed 1 s
+// window, but never still for a whole second, gets its whole file read.
+func TestLoadWaitsPastOneSecondWhileTheFileChanges(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "config.json")
+	whole := []byte(`{"service": {"name": "Acme", "displayName": "Acme CRM", "info": "the last field"}}`)
+	f, err := os.Create(path)
+	require.NoError(t, err)
+	defer f.Close()
+	const pieces = 6
+	size := len(whole)/pieces + 1
+	_, err = f.Write(whole[:size])
+	require.NoError(t, err)
+	go func() {
+		for off := size; off < len(whole); off += size {
+			time.Sleep(settleTime / 3) // the slow writer being simulated: 2 s in all
+			_, _ = f.Write(whole[off:min(off+size, len(whole))])
+		}
+	}()
+	cfg, err := Load(path)
+	require.NoError(t, err)
+	assert.Equal(t, "the last field", cfg.Service.Info)
 }

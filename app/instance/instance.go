@@ -144,15 +144,6 @@ func acquire(name string, args []string) (*Primary, error) {
 	}
 }
 
-// Forward passes args to the running copy of the app called name.
-func Forward(name string, args []string) error {
-	dir, err := Dir(name)
-	if err != nil {
-		return err
-	}
-	return forward(filepath.Join(dir, socketName), args)
-}
-
 // dialError means nothing listens on the socket: it is stale.
 type dialError struct{ err error }
 

@@ -165,3 +165,55 @@ func TestNotifyEscapesMarkup(t *testing.T) {
 		assert.Equal(t, "<i>Ann</i>", got.Summary, "the summary is plain text by the spec")
 	}
 }
+
+// TestNotifyUrgentActions: an incoming call's notification has Answer and Decline buttons
+// and a clickable body; the daemon gets them with urgency critical (it stays until the user
+// acts), exactly one of them runs, once, and a withdrawn notification is closed on the
+// daemon and runs nothing.
+func TestNotifyUrgentActions(t *testing.T) {
+	daemonConn := desktoptest.SessionBus(t)
+	appConn := desktoptest.SessionBus(t)
+	daemon := desktoptest.StartNotifications(t, daemonConn)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	n, err := notify.New(appConn, "Embeddable Tray", nil)
+	require.NoError(t, err)
+	defer n.Close()
+	got := make(clicks, 8)
+
+	show := func(name string) (desktoptest.Notification, func()) {
+		t.Helper()
+		withdraw, err := n.NotifyUrgent("Incoming call", name, got.on(name+":body"),
+			notify.Action{Key: "answer", Label: "Answer", Do: got.on(name + ":answer")},
+			notify.Action{Key: "decline", Label: "Decline", Do: got.on(name + ":decline")})
+		require.NoError(t, err)
+		nt, err := daemon.Wait(ctx)
+		require.NoError(t, err)
+		return nt, withdraw
+	}
+
+	first, _ := show("first")
+	assert.Equal(t, []string{"default", "Show", "answer", "Answer", "decline", "Decline"}, first.Actions)
+	require.Contains(t, first.Hints, "urgency")
+	assert.Equal(t, byte(2), first.Hints["urgency"].Value(), "critical: it stays until the user acts")
+	require.NoError(t, daemonConn.Emit("/org/freedesktop/Notifications",
+		"org.freedesktop.Notifications.ActionInvoked", first.ID, "snooze")) // not one of ours: nothing runs
+	require.NoError(t, daemon.Invoke(first.ID, "answer"))
+	require.NoError(t, daemon.Invoke(first.ID, "decline")) // after the answer: nothing runs
+	assert.Equal(t, "first:answer", got.next(t, ctx))
+
+	second, _ := show("second")
+	require.NoError(t, daemon.Invoke(second.ID, "decline"))
+	assert.Equal(t, "second:decline", got.next(t, ctx))
+
+	third, withdraw := show("third")
+	withdraw()
+	reason, err := daemon.WaitClosed(ctx, third.ID)
+	require.NoError(t, err)
+	assert.EqualValues(t, 3, reason, "closed by the app")
+	require.NoError(t, daemon.Invoke(third.ID, "answer"))
+
+	fourth, _ := show("fourth")
+	require.NoError(t, daemon.Invoke(fourth.ID, "default"))
+	assert.Equal(t, "fourth:body", got.next(t, ctx), "nothing of the withdrawn one ran before")
+}

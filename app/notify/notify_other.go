@@ -1,4 +1,4 @@
-//go:build !((linux || freebsd || openbsd || netbsd) && !android)
+//go:build !((linux || freebsd || openbsd || netbsd) && !android) && !windows
 
 package notify
 
@@ -22,3 +22,14 @@ func (n *Notifier) Notify(title, body string, onClick func()) error { return nil
 
 // Close does nothing.
 func (n *Notifier) Close() error { return nil }
+
+// Action is a button on a notification.
+type Action struct {
+	Key, Label string
+	Do         func()
+}
+
+// NotifyUrgent shows nothing and never runs an action.
+func (n *Notifier) NotifyUrgent(title, body string, onClick func(), actions ...Action) (withdraw func(), err error) {
+	return func() {}, nil
+}

@@ -38,7 +38,7 @@ type Notifier struct {
 	// by the signal loop while it looks an id up, so a click signal that
 	// arrives right after the reply always finds its callback.
 	mu      sync.Mutex
-	pending map[uint32]func()
+	pending map[uint32]map[string]func() // notification id -> action key -> what it does
 
 	signals chan *dbus.Signal
 	stop    chan struct{} // closed by Close; godbus closes signals itself when conn closes
@@ -71,7 +71,7 @@ func New(conn *dbus.Conn, appName string, logger *slog.Logger) (*Notifier, error
 		conn:    conn,
 		appName: appName,
 		log:     logger.With("component", "notify"),
-		pending: map[uint32]func(){},
+		pending: map[uint32]map[string]func(){},
 		signals: make(chan *dbus.Signal, 16),
 		stop:    make(chan struct{}),
 		done:    make(chan struct{}),
@@ -85,11 +85,47 @@ func New(conn *dbus.Conn, appName string, logger *slog.Logger) (*Notifier, error
 // clicks it (the spec's "default" action); it runs on the Notifier's signal
 // goroutine and must return quickly.
 func (n *Notifier) Notify(title, body string, onClick func()) error {
-	var actions []string
-	if onClick != nil {
-		actions = []string{defaultAction, "Show"}
+	_, err := n.show(title, body, onClick, nil, nil)
+	return err
+}
+
+// Action is a button on a notification: Do runs when the user presses it.
+type Action struct {
+	Key   string // the action's name on the bus; not "default"
+	Label string // what the button says
+	Do    func()
+}
+
+// NotifyUrgent shows a notification that stays until the user acts on it (urgency
+// critical), with onClick for its body and a button per action. At most one of them runs,
+// once, on the signal goroutine. withdraw takes it off the screen (the call it announced was
+// answered elsewhere, or ended); after it nothing runs.
+func (n *Notifier) NotifyUrgent(title, body string, onClick func(), actions ...Action) (withdraw func(), err error) {
+	id, err := n.show(title, body, onClick, actions, map[string]dbus.Variant{"urgency": dbus.MakeVariant(byte(2))})
+	if err != nil {
+		return func() {}, err
 	}
-	hints := map[string]dbus.Variant{}
+	return func() { n.withdraw(id) }, nil
+}
+
+// show sends one notification and keeps what its actions do.
+func (n *Notifier) show(title, body string, onClick func(), actions []Action, hints map[string]dbus.Variant) (uint32, error) {
+	var keys []string
+	do := map[string]func(){}
+	if onClick != nil {
+		keys = append(keys, defaultAction, "Show")
+		do[defaultAction] = onClick
+	}
+	for _, a := range actions {
+		if a.Key == "" || a.Key == defaultAction || a.Do == nil {
+			continue
+		}
+		keys = append(keys, a.Key, a.Label)
+		do[a.Key] = a.Do
+	}
+	if hints == nil {
+		hints = map[string]dbus.Variant{}
+	}
 
 	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
 	defer cancel()
@@ -102,15 +138,25 @@ func (n *Notifier) Notify(title, body string, onClick func()) error {
 	defer n.mu.Unlock()
 	var id uint32
 	err := n.conn.Object(busName, objPath).CallWithContext(ctx, iface+".Notify", 0,
-		n.appName, uint32(0), "", title, body, actions, hints, int32(-1)).Store(&id)
+		n.appName, uint32(0), "", title, body, keys, hints, int32(-1)).Store(&id)
 	if err != nil {
-		return fmt.Errorf("notify: %s.Notify: %w", iface, err)
+		return 0, fmt.Errorf("notify: %s.Notify: %w", iface, err)
 	}
-	if onClick != nil {
-		n.pending[id] = onClick
+	if len(do) > 0 {
+		n.pending[id] = do
 	}
-	n.log.Debug("notification shown", "id", id)
-	return nil
+	n.log.Debug("notification shown", "id", id, "actions", len(do))
+	return id, nil
+}
+
+// withdraw forgets a notification's actions and asks the daemon to close it.
+func (n *Notifier) withdraw(id uint32) {
+	n.take(id)
+	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
+	defer cancel()
+	if err := n.conn.Object(busName, objPath).CallWithContext(ctx, iface+".CloseNotification", 0, id).Err; err != nil {
+		n.log.Debug("cannot close a notification", "id", id, "err", err)
+	}
 }
 
 // markupEscaper escapes what the notification spec's body markup (a small XML subset)
@@ -153,11 +199,9 @@ func (n *Notifier) loop() {
 		}
 		switch sig.Name {
 		case iface + ".ActionInvoked":
-			if key, _ := sig.Body[1].(string); key != defaultAction {
-				continue
-			}
-			if f := n.take(id); f != nil {
-				n.log.Debug("notification clicked", "id", id)
+			key, _ := sig.Body[1].(string)
+			if f := n.takeAction(id, key); f != nil {
+				n.log.Debug("notification clicked", "id", id, "action", key)
 				f()
 			}
 		case iface + ".NotificationClosed":
@@ -166,12 +210,22 @@ func (n *Notifier) loop() {
 	}
 }
 
-func (n *Notifier) take(id uint32) func() {
+// takeAction returns what the notification's action key does and forgets the
+// notification; an action it does not have leaves it as it is.
+func (n *Notifier) takeAction(id uint32, key string) func() {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	f := n.pending[id]
-	delete(n.pending, id)
+	f := n.pending[id][key]
+	if f != nil {
+		delete(n.pending, id)
+	}
 	return f
+}
+
+func (n *Notifier) take(id uint32) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	delete(n.pending, id)
 }
 
 // Close stops listening for clicks. It does not close the connection.

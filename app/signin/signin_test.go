@@ -426,21 +426,6 @@ func TestRefresh(t *testing.T) {
 	assert.Equal(t, res.Token.RefreshToken, fresh.RefreshToken, "the refresh token is kept")
 	assert.True(t, fresh.Valid())
 
-	t.Run("token source refreshes an expired token and reports it", func(t *testing.T) {
-		expired := *res.Token
-		expired.Expiry = time.Now().Add(-time.Minute)
-		var saved []*oauth2.Token
-		src := h.c.TokenSource(&expired, func(t *oauth2.Token) { saved = append(saved, t) })
-		got, err := src.Token()
-		require.NoError(t, err)
-		assert.NotEqual(t, expired.AccessToken, got.AccessToken)
-		again, err := src.Token()
-		require.NoError(t, err)
-		assert.Same(t, got, again, "a valid token is reused")
-		require.Len(t, saved, 1)
-		assert.Same(t, got, saved[0])
-	})
-
 	refusals := []struct {
 		name  string
 		setup func() *oauth2.Token
@@ -459,9 +444,6 @@ func TestRefresh(t *testing.T) {
 			require.ErrorIs(t, err, ErrRefused)
 			assert.True(t, strings.HasPrefix(err.Error(), "The provider no longer accepts the sign-in; sign in again"), err.Error())
 			h.noSecretsIn(t, "error", err.Error())
-
-			_, err = h.c.TokenSource(&oauth2.Token{RefreshToken: tok.RefreshToken, Expiry: time.Now().Add(-time.Minute)}, nil).Token()
-			require.ErrorIs(t, err, ErrRefused, "the token source says refused too")
 		})
 	}
 	h.noSecretsIn(t, "log", h.log.String())

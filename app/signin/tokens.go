@@ -8,14 +8,9 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
-	"time"
 
 	"golang.org/x/oauth2"
 )
-
-// refreshTimeout bounds a refresh started by a TokenSource, which has no context.
-const refreshTimeout = 30 * time.Second
 
 // Refresh trades t's refresh token for a new token. A refusal by the provider
 // (invalid_grant, or any 400/401 answer), or no refresh token at all, is ErrRefused: the
@@ -53,40 +48,6 @@ func refused(err error) bool {
 		return true
 	}
 	return re.Response != nil && (re.Response.StatusCode == http.StatusBadRequest || re.Response.StatusCode == http.StatusUnauthorized)
-}
-
-// TokenSource returns a source that hands out t while it is valid and refreshes it when
-// it is not. onRefresh (may be nil) is called with each new token, so the app can save
-// it; it runs while the source is locked and must not call the source's Token.
-func (c *Client) TokenSource(t *oauth2.Token, onRefresh func(*oauth2.Token)) oauth2.TokenSource {
-	return &refreshingSource{c: c, t: t, onRefresh: onRefresh}
-}
-
-type refreshingSource struct {
-	c         *Client
-	onRefresh func(*oauth2.Token)
-
-	mu sync.Mutex // one refresh at a time; guards t
-	t  *oauth2.Token
-}
-
-func (s *refreshingSource) Token() (*oauth2.Token, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.t.Valid() {
-		return s.t, nil
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), refreshTimeout)
-	defer cancel()
-	nt, err := s.c.Refresh(ctx, s.t)
-	if err != nil {
-		return nil, err
-	}
-	s.t = nt
-	if s.onRefresh != nil {
-		s.onRefresh(nt)
-	}
-	return nt, nil
 }
 
 // Revoke revokes t at the revocation endpoint (RFC 7009): the refresh token first (which

@@ -13,13 +13,14 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/embeddable-tray/embeddable-tray/internal/keyringtest"
+	"github.com/embeddable-tray/embeddable-tray/internal/realpart"
 )
 
 // entries counts the keyring items for (keyringtest.Service, user) as another program sees them.
 func entries(t *testing.T, user string) int {
 	t.Helper()
 	if _, err := exec.LookPath("secret-tool"); err != nil {
-		t.Skip("secret-tool (libsecret-tools) is not installed")
+		realpart.Missing(t, "secret-tool is not installed (apt-get install libsecret-tools)")
 	}
 	var out bytes.Buffer
 	cmd := exec.Command("secret-tool", "search", "--all", "service", keyringtest.Service, "username", user)

@@ -2,23 +2,24 @@ package tray
 
 import (
 	"fmt"
-	"github.com/embeddable-tray/embeddable-tray/app"
+	"github.com/embeddable-tray/embeddable-tray/app/phase"
 	"strings"
 	"unicode/utf8"
 )
 
 // busy reports whether a sign-in or sign-out is under way, when the
 // sign-in/sign-out item is disabled so one click cannot start two flows.
-func busy(p app.Phase) bool { return p == app.SigningIn || p == app.SigningOut }
 
 // State is one snapshot of everything the tray shows. The menu is drawn from
 // it as a whole, so it is a plain comparable value.
 type State struct {
 	WindowVisible bool
 	DisplayName   string // the service's display name
-	Phase         app.Phase
+	Phase         phase.Phase
 	Account       string
 	Problem       string // last error, shown in the menu and tooltip; "" if none
+	// ContactsProblem says why the contacts shown may be out of date; "" if none.
+	ContactsProblem string
 
 	StartAtLogin          bool
 	StartAtLoginSupported bool
@@ -26,6 +27,12 @@ type State struct {
 	// KeyringWarning says that the sign-in will not be remembered, e.g.
 	// "Sign-in will not be remembered (no keyring)"; "" if all is well.
 	KeyringWarning string
+
+	// Call is the widget's call in progress, e.g. "On a call: Ann (+15551230001)"; "" none.
+	Call string
+	// CallingNote says how calls go when the window cannot call, e.g. "Calls ring +1555...
+	// first (RingOut)"; "" while it calls itself.
+	CallingNote string
 }
 
 // action is what clicking a menu entry does; actNone marks an information line.
@@ -77,14 +84,14 @@ func serviceName(s State, fallback string) string {
 // tooltip starts with it too.
 func statusLine(s State, name string) string {
 	switch s.Phase {
-	case app.SignedIn:
+	case phase.SignedIn:
 		if s.Account == "" {
 			return fmt.Sprintf("Signed in to %s", name)
 		}
 		return fmt.Sprintf("Signed in to %s as %s", name, s.Account)
-	case app.SigningIn:
+	case phase.SigningIn:
 		return fmt.Sprintf("Signing in to %s…", name)
-	case app.SigningOut:
+	case phase.SigningOut:
 		return "Signing out…"
 	default:
 		return fmt.Sprintf("Not signed in to %s", name)
@@ -94,7 +101,7 @@ func statusLine(s State, name string) string {
 // signLabel is the label of the one sign-in or sign-out item: whichever
 // applies to the phase (a sign-out in progress still reads "Sign out").
 func signLabel(s State, name string) string {
-	if s.Phase == app.SignedIn || s.Phase == app.SigningOut {
+	if s.Phase == phase.SignedIn || s.Phase == phase.SigningOut {
 		return fmt.Sprintf("Sign out of %s", name)
 	}
 	return fmt.Sprintf("Sign in to %s…", name)
@@ -111,11 +118,19 @@ func windowLabel(visible bool) string {
 // warning, one per line, so hovering the icon tells the whole story.
 func tooltip(s State, name string) string {
 	lines := []string{statusLine(s, name)}
-	if p := oneLine(s.Problem); p != "" {
-		lines = append(lines, p)
+	if c := oneLine(s.Call); c != "" {
+		lines = append([]string{c}, lines...)
+	}
+	for _, p := range []string{s.Problem, s.ContactsProblem} {
+		if p := oneLine(p); p != "" {
+			lines = append(lines, p)
+		}
 	}
 	if w := oneLine(s.KeyringWarning); w != "" {
 		lines = append(lines, w)
+	}
+	if c := oneLine(s.CallingNote); c != "" {
+		lines = append(lines, c)
 	}
 	return strings.Join(lines, "\n")
 }
@@ -139,15 +154,23 @@ func menuEntries(s State, fallbackName string) []entry {
 	name := serviceName(s, fallbackName)
 	es := []entry{
 		{kind: kindItem, label: windowLabel(s.WindowVisible), enabled: true, action: actToggleWindow},
-		{kind: kindItem, label: statusLine(s, name)},
 	}
-	if p := oneLine(s.Problem); p != "" {
-		es = append(es, entry{kind: kindItem, label: shorten(p)})
+	if c := oneLine(s.Call); c != "" {
+		es = append(es, entry{kind: kindItem, label: shorten(c)})
+	}
+	es = append(es, entry{kind: kindItem, label: statusLine(s, name)})
+	for _, p := range []string{s.Problem, s.ContactsProblem} {
+		if p := oneLine(p); p != "" {
+			es = append(es, entry{kind: kindItem, label: shorten(p)})
+		}
 	}
 	if w := oneLine(s.KeyringWarning); w != "" {
 		es = append(es, entry{kind: kindItem, label: shorten(w)})
 	}
-	es = append(es, entry{kind: kindItem, label: signLabel(s, name), enabled: !busy(s.Phase), action: actSignInOut})
+	if c := oneLine(s.CallingNote); c != "" {
+		es = append(es, entry{kind: kindItem, label: shorten(c)})
+	}
+	es = append(es, entry{kind: kindItem, label: signLabel(s, name), enabled: !s.Phase.Busy(), action: actSignInOut})
 	if s.StartAtLoginSupported {
 		es = append(es, entry{kind: kindCheckbox, label: "Start at login", enabled: true, checked: s.StartAtLogin, action: actStartAtLogin})
 	}
@@ -177,9 +200,9 @@ func perform(a Actions, act action, s State) {
 		a.ToggleWindow()
 	case actSignInOut:
 		switch s.Phase {
-		case app.SignedOut:
+		case phase.SignedOut:
 			a.SignIn()
-		case app.SignedIn:
+		case phase.SignedIn:
 			a.SignOut()
 		}
 	case actStartAtLogin:

@@ -1,7 +1,7 @@
 package tray
 
 import (
-	"github.com/embeddable-tray/embeddable-tray/app"
+	"github.com/embeddable-tray/embeddable-tray/app/phase"
 	"strings"
 	"testing"
 
@@ -14,11 +14,11 @@ func TestStatusLine(t *testing.T) {
 		s    State
 		want string
 	}{
-		{"signed out", State{Phase: app.SignedOut}, "Not signed in to Acme CRM"},
-		{"signing in", State{Phase: app.SigningIn}, "Signing in to Acme CRM…"},
-		{"signed in", State{Phase: app.SignedIn, Account: "ann@example.com"}, "Signed in to Acme CRM as ann@example.com"},
-		{"signed in, no account", State{Phase: app.SignedIn}, "Signed in to Acme CRM"},
-		{"signing out", State{Phase: app.SigningOut, Account: "ann@example.com"}, "Signing out…"},
+		{"signed out", State{Phase: phase.SignedOut}, "Not signed in to Acme CRM"},
+		{"signing in", State{Phase: phase.SigningIn}, "Signing in to Acme CRM…"},
+		{"signed in", State{Phase: phase.SignedIn, Account: "ann@example.com"}, "Signed in to Acme CRM as ann@example.com"},
+		{"signed in, no account", State{Phase: phase.SignedIn}, "Signed in to Acme CRM"},
+		{"signing out", State{Phase: phase.SigningOut, Account: "ann@example.com"}, "Signing out…"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -29,13 +29,13 @@ func TestStatusLine(t *testing.T) {
 
 func TestSignLabel(t *testing.T) {
 	tests := []struct {
-		phase app.Phase
+		phase phase.Phase
 		want  string
 	}{
-		{app.SignedOut, "Sign in to Acme CRM…"},
-		{app.SigningIn, "Sign in to Acme CRM…"},
-		{app.SignedIn, "Sign out of Acme CRM"},
-		{app.SigningOut, "Sign out of Acme CRM"},
+		{phase.SignedOut, "Sign in to Acme CRM…"},
+		{phase.SigningIn, "Sign in to Acme CRM…"},
+		{phase.SignedIn, "Sign out of Acme CRM"},
+		{phase.SigningOut, "Sign out of Acme CRM"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.phase.String(), func(t *testing.T) {
@@ -63,12 +63,15 @@ func TestTooltip(t *testing.T) {
 		s    State
 		want string
 	}{
-		{"status only", State{Phase: app.SignedOut}, "Not signed in to Acme CRM"},
-		{"with problem", State{Phase: app.SignedOut, Problem: "sign-in failed:\n  access_denied"},
+		{"status only", State{Phase: phase.SignedOut}, "Not signed in to Acme CRM"},
+		{"with problem", State{Phase: phase.SignedOut, Problem: "sign-in failed:\n  access_denied"},
 			"Not signed in to Acme CRM\nsign-in failed: access_denied"},
-		{"with keyring warning", State{Phase: app.SignedIn, Account: "a@b.c", KeyringWarning: "Sign-in will not be remembered (no keyring)"},
+		{"with keyring warning", State{Phase: phase.SignedIn, Account: "a@b.c", KeyringWarning: "Sign-in will not be remembered (no keyring)"},
 			"Signed in to Acme CRM as a@b.c\nSign-in will not be remembered (no keyring)"},
-		{"both", State{Phase: app.SignedOut, Problem: "p", KeyringWarning: "k"}, "Not signed in to Acme CRM\np\nk"},
+		{"both", State{Phase: phase.SignedOut, Problem: "p", KeyringWarning: "k"}, "Not signed in to Acme CRM\np\nk"},
+		{"contacts out of date", State{Phase: phase.SignedIn, Account: "a@b.c", ContactsProblem: "Contacts could not be updated"}, "Signed in to Acme CRM as a@b.c\nContacts could not be updated"},
+		{"a call first", State{Phase: phase.SignedOut, Call: "On a call: Ann (+15551230001)"},
+			"On a call: Ann (+15551230001)\nNot signed in to Acme CRM"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -113,7 +116,7 @@ func TestMenuEntries(t *testing.T) {
 	}{
 		{
 			name: "signed out, window hidden, no autostart",
-			s:    State{DisplayName: "Acme CRM", Phase: app.SignedOut},
+			s:    State{DisplayName: "Acme CRM", Phase: phase.SignedOut},
 			want: []line{
 				{"Show window", true, false, actToggleWindow},
 				{"Not signed in to Acme CRM", false, false, actNone},
@@ -124,7 +127,7 @@ func TestMenuEntries(t *testing.T) {
 		},
 		{
 			name: "signed in, window visible, start at login on",
-			s: State{DisplayName: "Acme CRM", Phase: app.SignedIn, Account: "ann@example.com", WindowVisible: true,
+			s: State{DisplayName: "Acme CRM", Phase: phase.SignedIn, Account: "ann@example.com", WindowVisible: true,
 				StartAtLoginSupported: true, StartAtLogin: true},
 			want: []line{
 				{"Hide window", true, false, actToggleWindow},
@@ -137,7 +140,7 @@ func TestMenuEntries(t *testing.T) {
 		},
 		{
 			name: "signing in disables the sign-in item",
-			s:    State{DisplayName: "Acme CRM", Phase: app.SigningIn, StartAtLoginSupported: true},
+			s:    State{DisplayName: "Acme CRM", Phase: phase.SigningIn, StartAtLoginSupported: true},
 			want: []line{
 				{"Show window", true, false, actToggleWindow},
 				{"Signing in to Acme CRM…", false, false, actNone},
@@ -149,7 +152,7 @@ func TestMenuEntries(t *testing.T) {
 		},
 		{
 			name: "signing out disables the sign-out item",
-			s:    State{DisplayName: "Acme CRM", Phase: app.SigningOut},
+			s:    State{DisplayName: "Acme CRM", Phase: phase.SigningOut},
 			want: []line{
 				{"Show window", true, false, actToggleWindow},
 				{"Signing out…", false, false, actNone},
@@ -160,13 +163,37 @@ func TestMenuEntries(t *testing.T) {
 		},
 		{
 			name: "problem and keyring warning are information lines",
-			s: State{DisplayName: "Acme CRM", Phase: app.SignedOut, Problem: "Sign-in failed: access_denied",
+			s: State{DisplayName: "Acme CRM", Phase: phase.SignedOut, Problem: "Sign-in failed: access_denied",
 				KeyringWarning: "Sign-in will not be remembered (no keyring)"},
 			want: []line{
 				{"Show window", true, false, actToggleWindow},
 				{"Not signed in to Acme CRM", false, false, actNone},
 				{"Sign-in failed: access_denied", false, false, actNone},
 				{"Sign-in will not be remembered (no keyring)", false, false, actNone},
+				{"Sign in to Acme CRM…", true, false, actSignInOut},
+				{label: "---"},
+				{"Quit", true, false, actQuit},
+			},
+		},
+		{
+			name: "how calls go when the window cannot call",
+			s:    State{DisplayName: "Acme CRM", Phase: phase.SignedIn, CallingNote: "Calls ring +15551230000 first (RingOut)"},
+			want: []line{
+				{"Show window", true, false, actToggleWindow},
+				{"Signed in to Acme CRM", false, false, actNone},
+				{"Calls ring +15551230000 first (RingOut)", false, false, actNone},
+				{"Sign out of Acme CRM", true, false, actSignInOut},
+				{label: "---"},
+				{"Quit", true, false, actQuit},
+			},
+		},
+		{
+			name: "a call in progress is the line under the window item",
+			s:    State{DisplayName: "Acme CRM", Phase: phase.SignedOut, Call: "Incoming call: Ann\n(+15551230001)"},
+			want: []line{
+				{"Show window", true, false, actToggleWindow},
+				{"Incoming call: Ann (+15551230001)", false, false, actNone},
+				{"Not signed in to Acme CRM", false, false, actNone},
 				{"Sign in to Acme CRM…", true, false, actSignInOut},
 				{label: "---"},
 				{"Quit", true, false, actQuit},
@@ -203,10 +230,10 @@ func TestPerform(t *testing.T) {
 		want []string
 	}{
 		{"toggle", actToggleWindow, State{}, []string{"toggle"}},
-		{"sign in when signed out", actSignInOut, State{Phase: app.SignedOut}, []string{"sign in"}},
-		{"sign out when signed in", actSignInOut, State{Phase: app.SignedIn}, []string{"sign out"}},
-		{"nothing while signing in", actSignInOut, State{Phase: app.SigningIn}, nil},
-		{"nothing while signing out", actSignInOut, State{Phase: app.SigningOut}, nil},
+		{"sign in when signed out", actSignInOut, State{Phase: phase.SignedOut}, []string{"sign in"}},
+		{"sign out when signed in", actSignInOut, State{Phase: phase.SignedIn}, []string{"sign out"}},
+		{"nothing while signing in", actSignInOut, State{Phase: phase.SigningIn}, nil},
+		{"nothing while signing out", actSignInOut, State{Phase: phase.SigningOut}, nil},
 		{"start at login turns on", actStartAtLogin, State{StartAtLogin: false}, []string{"start at login on"}},
 		{"start at login turns off", actStartAtLogin, State{StartAtLogin: true}, []string{"start at login off"}},
 		{"quit", actQuit, State{}, []string{"quit"}},

@@ -9,7 +9,7 @@ package tray
 
 import (
 	"context"
-	"github.com/embeddable-tray/embeddable-tray/app"
+	"github.com/embeddable-tray/embeddable-tray/app/phase"
 	"log/slog"
 	"sync"
 
@@ -37,9 +37,6 @@ type Tray struct {
 	// rebuildCh coalesces updates: one pending signal stands for any number
 	// of Update calls, and the loop draws the latest snapshot.
 	rebuildCh chan struct{}
-	stop      chan struct{}
-	stopOnce  sync.Once
-	done      chan struct{}
 }
 
 // New makes a tray; nothing is shown until OnReady runs. title names the
@@ -56,8 +53,6 @@ func New(title string, icons Icons, a Actions, logger *slog.Logger) *Tray {
 		actions:   a,
 		log:       logger.With("component", "tray"),
 		rebuildCh: make(chan struct{}, 1),
-		stop:      make(chan struct{}),
-		done:      make(chan struct{}),
 	}
 }
 
@@ -94,33 +89,15 @@ func (t *Tray) Update(s State) {
 	}
 }
 
-// Close stops redrawing and handling clicks and waits for that to end. It
-// does not remove the icon: systray's end() does.
-func (t *Tray) Close() {
-	t.stopOnce.Do(func() { close(t.stop) })
-	t.mu.Lock()
-	ready := t.ready
-	t.mu.Unlock()
-	if ready {
-		<-t.done
-	}
-}
-
 // items are the clickable entries of one drawing of the menu.
 type items map[action]*systray.MenuItem
 
-// run redraws the menu whenever the snapshot changes. Each drawing gets its
-// own event loop; the previous one is cancelled first, as its items are gone.
+// run redraws the menu whenever the snapshot changes, for the life of the
+// process (the icon goes with systray's end()). Each drawing gets its own
+// event loop; the previous one is cancelled first, as its items are gone.
 func (t *Tray) run(drawn State, m items) {
-	defer close(t.done)
 	stopLoop := t.startEventLoop(m, drawn)
-	defer func() { stopLoop() }()
-	for {
-		select {
-		case <-t.rebuildCh:
-		case <-t.stop:
-			return
-		}
+	for range t.rebuildCh {
 		t.mu.Lock()
 		s := t.latest
 		t.mu.Unlock()
@@ -166,7 +143,7 @@ func (t *Tray) draw(s State, prev *State) items {
 		}
 	}
 	systray.SetTooltip(tooltip(s, serviceName(s, t.title)))
-	if prev == nil || (prev.Phase == app.SignedIn) != (s.Phase == app.SignedIn) {
+	if prev == nil || (prev.Phase == phase.SignedIn) != (s.Phase == phase.SignedIn) {
 		systray.SetIcon(t.icon(s))
 	}
 	t.log.Debug("tray menu drawn", "phase", s.Phase, "window_visible", s.WindowVisible)
@@ -174,7 +151,7 @@ func (t *Tray) draw(s State, prev *State) items {
 }
 
 func (t *Tray) icon(s State) []byte {
-	if s.Phase == app.SignedIn {
+	if s.Phase == phase.SignedIn {
 		return t.icons.SignedIn
 	}
 	return t.icons.SignedOut

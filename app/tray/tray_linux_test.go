@@ -5,7 +5,7 @@ package tray_test
 import (
 	"bytes"
 	"context"
-	"github.com/embeddable-tray/embeddable-tray/app"
+	"github.com/embeddable-tray/embeddable-tray/app/phase"
 	"image"
 	"image/color"
 	"image/png"
@@ -108,15 +108,12 @@ func TestTrayOverDBus(t *testing.T) {
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	red, green := color.NRGBA{R: 255, A: 255}, color.NRGBA{G: 255, A: 255}
 	tr := tray.New("Fallback", tray.Icons{SignedOut: solidPNG(t, red), SignedIn: solidPNG(t, green)}, acts, log)
-	tr.Update(tray.State{DisplayName: "Acme CRM", Phase: app.SignedOut, StartAtLoginSupported: true})
+	tr.Update(tray.State{DisplayName: "Acme CRM", Phase: phase.SignedOut, StartAtLoginSupported: true})
 
 	systray.SetTitle("embeddable-tray-test")
 	start, end := systray.RunWithExternalLoop(tr.OnReady, nil)
 	start()
-	t.Cleanup(func() {
-		tr.Close()
-		end()
-	})
+	t.Cleanup(end)
 
 	bus, err := watcher.WaitItem(ctx)
 	require.NoError(t, err)
@@ -153,7 +150,7 @@ func TestTrayOverDBus(t *testing.T) {
 	})
 
 	t.Run("signing in disables the sign-in item", func(t *testing.T) {
-		tr.Update(tray.State{DisplayName: "Acme CRM", Phase: app.SigningIn, StartAtLoginSupported: true})
+		tr.Update(tray.State{DisplayName: "Acme CRM", Phase: phase.SigningIn, StartAtLoginSupported: true})
 		it := p.waitLabel("Signing in to Acme CRM…")
 		assert.False(t, it.Enabled)
 		it = p.waitLabel("Sign in to Acme CRM…")
@@ -162,9 +159,9 @@ func TestTrayOverDBus(t *testing.T) {
 
 	t.Run("signed in redraws the menu, tooltip and icon", func(t *testing.T) {
 		// Several updates in a row: the tray draws the last one.
-		tr.Update(tray.State{DisplayName: "Acme CRM", Phase: app.SigningIn})
-		tr.Update(tray.State{DisplayName: "Acme CRM", Phase: app.SignedIn, Account: "x@example.com"})
-		tr.Update(tray.State{DisplayName: "Acme CRM", Phase: app.SignedIn, Account: "ann@example.com",
+		tr.Update(tray.State{DisplayName: "Acme CRM", Phase: phase.SigningIn})
+		tr.Update(tray.State{DisplayName: "Acme CRM", Phase: phase.SignedIn, Account: "x@example.com"})
+		tr.Update(tray.State{DisplayName: "Acme CRM", Phase: phase.SignedIn, Account: "ann@example.com",
 			WindowVisible: true, StartAtLoginSupported: true, StartAtLogin: true, Problem: "token refreshed late"})
 		p.waitLabel("Signed in to Acme CRM as ann@example.com")
 		items, err := desktoptest.Menu(ctx, conn, bus)

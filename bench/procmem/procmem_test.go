@@ -55,13 +55,14 @@ func TestMeasureFindsChildren(t *testing.T) {
 	cmd := exec.Command("sh", "-c", "sleep 30 & wait")
 	require.NoError(t, cmd.Start())
 	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	// The forked child is named "sh" until its exec of sleep: wait for the exec, not
+	// only for the fork.
 	var tree Tree
 	require.Eventually(t, func() bool {
 		var err error
 		tree, err = Measure(cmd.Process.Pid)
-		return err == nil && len(tree.Procs) == 2
-	}, 5*time.Second, 10*time.Millisecond, "sh and its sleep child")
+		return err == nil && len(tree.Procs) == 2 && tree.Procs[1].Name == "sleep"
+	}, 10*time.Second, 10*time.Millisecond, "sh and its sleep child")
 	assert.Equal(t, cmd.Process.Pid, tree.Procs[0].PID)
-	assert.Equal(t, "sleep", tree.Procs[1].Name)
 	assert.Positive(t, tree.TotalKiB)
 }

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/embeddable-tray/embeddable-tray/internal/desktoptest"
+	"github.com/embeddable-tray/embeddable-tray/internal/realpart"
 )
 
 var (
@@ -77,14 +77,14 @@ func Binary(t testing.TB) string {
 func RequireSession(t testing.TB, tools ...string) {
 	t.Helper()
 	if os.Getenv("DISPLAY") == "" {
-		desktoptest.Missing(t, "DISPLAY is not set: run under xvfb-run -a dbus-run-session (make test)")
+		realpart.Missing(t, "DISPLAY is not set: run under xvfb-run -a dbus-run-session (make test)")
 	}
 	if os.Getenv("DBUS_SESSION_BUS_ADDRESS") == "" {
-		desktoptest.Missing(t, "DBUS_SESSION_BUS_ADDRESS is not set: run under dbus-run-session (make test)")
+		realpart.Missing(t, "DBUS_SESSION_BUS_ADDRESS is not set: run under dbus-run-session (make test)")
 	}
 	for _, tool := range tools {
 		if _, err := exec.LookPath(tool); err != nil {
-			desktoptest.Missing(t, tool+" is not installed (make deps-test)")
+			realpart.Missing(t, tool+" is not installed (make deps-test)")
 		}
 	}
 }
@@ -93,7 +93,7 @@ func RequireSession(t testing.TB, tools ...string) {
 func Screenshot(t testing.TB, path string) {
 	t.Helper()
 	if _, err := exec.LookPath("import"); err != nil {
-		desktoptest.Missing(t, "ImageMagick's import is not installed: no screenshot")
+		realpart.Missing(t, "ImageMagick's import is not installed: no screenshot")
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		t.Fatalf("screenshot: %v", err)

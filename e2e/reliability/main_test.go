@@ -21,7 +21,7 @@ import (
 	"time"
 
 	"github.com/embeddable-tray/embeddable-tray/e2e/apptest"
-	"github.com/embeddable-tray/embeddable-tray/internal/desktoptest"
+	"github.com/embeddable-tray/embeddable-tray/internal/realpart"
 )
 
 func TestMain(m *testing.M) { apptest.Main(m) }
@@ -46,7 +46,7 @@ func timeout(t *testing.T, d time.Duration) context.Context {
 func keyringItems(t *testing.T, name string) int {
 	t.Helper()
 	if _, err := exec.LookPath("secret-tool"); err != nil {
-		desktoptest.Missing(t, "secret-tool is not installed (make deps-test)")
+		realpart.Missing(t, "secret-tool is not installed (make deps-test)")
 	}
 	out, err := exec.Command("secret-tool", "search", "--all", "service", appID, "username", name).CombinedOutput()
 	if err != nil && len(out) > 0 && !strings.Contains(string(out), "No matching") {
@@ -67,12 +67,12 @@ func keyringItems(t *testing.T, name string) int {
 func requireKeyring(t *testing.T) {
 	t.Helper()
 	if _, err := exec.LookPath("secret-tool"); err != nil {
-		desktoptest.Missing(t, "secret-tool is not installed (make deps-test)")
+		realpart.Missing(t, "secret-tool is not installed (make deps-test)")
 	}
 	probe := exec.Command("secret-tool", "store", "--label", "reliability probe", "service", appID+"-probe", "username", "probe")
 	probe.Stdin = strings.NewReader("x")
 	if out, err := probe.CombinedOutput(); err != nil {
-		desktoptest.Missing(t, fmt.Sprintf("no unlocked Secret Service on the session bus (run under scripts/test-session.sh): %v %s", err, out))
+		realpart.Missing(t, fmt.Sprintf("no unlocked Secret Service on the session bus (run under scripts/test-session.sh): %v %s", err, out))
 	}
 	_ = exec.Command("secret-tool", "clear", "service", appID+"-probe", "username", "probe").Run()
 }

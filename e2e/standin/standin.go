@@ -149,8 +149,10 @@ func (r Report) Field(name string, v any) bool {
 // "storage-set" (Key, Value), "storage-get", "reload", "attack" (URL of the attacker frame),
 // "show" (Value: the tab "dialer", "contacts" or "settings"), "authorize-click" (the service's
 // Authorize/Unauthorize button, which requests its authorizationPath), "login" (URL: the
-// authorize endpoint to use instead of appServer's), "logout", "search" (Value), "refresh"
-// (the contacts' refresh button), "state", "ring" (Message: from, fromUserName).
+// authorize endpoint to use instead of appServer's), "logout", "search" (Value, typed into the
+// dialer's name-or-number field), "filter" (Value, typed into the Contacts tab's search box),
+// "refresh" (the contacts' refresh button), "state", "ring" (Message: from, fromUserName),
+// "inbound-message" (Message: from, fromName, subject).
 type Command struct {
 	ID        int            `json:"id"`
 	Op        string         `json:"op"`
@@ -520,8 +522,16 @@ func (w *Widget) Ring(ctx context.Context, from, fromUserName string) error {
 	return err
 }
 
-// Search types query into the widget's contact search and returns what the widget shows: the
-// host's answer after the widget's own re-filter. An error is the widget's crash on the answer.
+// InboundMessage makes the widget report an incoming SMS from the number (rc-inbound-message-
+// notify), in the real shape: the platform's message record, from {phoneNumber, name?}.
+func (w *Widget) InboundMessage(ctx context.Context, from, fromName, subject string) error {
+	_, err := w.Do(ctx, Command{Op: "inbound-message", Message: map[string]any{"from": from, "fromName": fromName, "subject": subject}})
+	return err
+}
+
+// Search types query into the dialer's "Enter a name or number" field, the one that asks the
+// host (contactSearchPath), and returns what the widget shows: the host's answer after the
+// widget's own re-filter. An error is the widget's crash on the answer.
 func (w *Widget) Search(ctx context.Context, query string) (SearchResult, error) {
 	r, err := w.Do(ctx, Command{Op: "search", Value: query})
 	if err != nil {
@@ -535,6 +545,23 @@ func (w *Widget) Search(ctx context.Context, query string) (SearchResult, error)
 		return res, fmt.Errorf("standin: the widget failed on the search answer: %s", r.Error)
 	}
 	return res, nil
+}
+
+// FilterContacts types query into the Contacts tab's search box and returns the names the tab
+// then lists. As in the real widget, that box filters the contacts the widget holds (by name,
+// a number containing the query verbatim, or a whole e-mail address) and asks the host nothing.
+func (w *Widget) FilterContacts(ctx context.Context, query string) ([]string, error) {
+	r, err := w.Do(ctx, Command{Op: "filter", Value: query})
+	if err != nil {
+		return nil, err
+	}
+	var res struct {
+		Names []string `json:"names"`
+	}
+	if err := json.Unmarshal(r.Result, &res); err != nil {
+		return nil, fmt.Errorf("standin: filter result %s: %w", r.Result, err)
+	}
+	return res.Names, nil
 }
 
 // RefreshContacts clicks the contacts' refresh button (a sync of type "manual") and returns the

@@ -219,6 +219,46 @@ func TestPageInBrowser(t *testing.T) {
 	match, err := w.WaitFor(ctx, After(seq, All(IsKind(KindResponse), func(r Report) bool { return r.Path == "/contacts/match" })))
 	require.NoError(t, err)
 	assert.Contains(t, string(match.Request), `"101"`)
+	assert.Contains(t, string(match.Request), `"callerIds":{"101":"Front Desk"`, "callerIds name the history's callers")
+
+	// The Contacts tab's box filters what the widget holds and asks the host nothing: a name,
+	// a number's digits as written, a whole e-mail address; not part of an address, a
+	// formatted number or a company.
+	searches := len(requestsTo(w.Reports(), "/contacts/search"))
+	beforeFilter := w.Seq()
+	for _, f := range []struct {
+		query string
+		names []string
+	}{
+		{"ann", []string{"Ann Example"}},
+		{"230002", []string{"Bob Sample"}},
+		{"ANN@example.com", []string{"Ann Example"}},
+		{"ann@", nil},
+		{"(555) 123", nil},
+		{"Example Inc", nil},
+		{"", []string{"Ann Example", "Bob Sample"}},
+	} {
+		names, err := w.FilterContacts(ctx, f.query)
+		require.NoError(t, err, f.query)
+		assert.ElementsMatch(t, f.names, names, "filter %q", f.query)
+	}
+	assert.Len(t, requestsTo(w.Reports(), "/contacts/search"), searches, "the Contacts tab's filter asks the host nothing")
+
+	// Opening the Contacts tab syncs: no type, the kept timestamp (the filter above opened it).
+	tabSync, err := w.WaitFor(ctx, After(beforeFilter, All(IsKind(KindResponse), func(r Report) bool { return r.Path == "/contacts" })))
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"page":1,"syncTimestamp":100}`, string(tabSync.Request))
+
+	// rc-adapter-new-call fills the dialer and searches the number as if it had been typed.
+	before := w.Seq()
+	w.Post(map[string]any{"type": "fakehost-say", "message": map[string]any{"type": "rc-adapter-new-call", "phoneNumber": "+15551230001", "toCall": false}})
+	dialed, err := w.WaitFor(ctx, After(before, IsKind(KindSearch)))
+	require.NoError(t, err)
+	var dialedRes SearchResult
+	require.NoError(t, json.Unmarshal(dialed.Result, &dialedRes))
+	assert.Equal(t, "+15551230001", dialedRes.SearchString)
+	require.Len(t, dialedRes.Results, 1, "%s", dialed.Result)
+	assert.Equal(t, "Ann Example", dialedRes.Results[0].Name)
 
 	// Refresh: sent the timestamp and got one back, so it merges (Bob deleted, Cat added, Cat's
 	// missing phoneType made "unknown"); then an {error} empties the list and the timestamp.

@@ -17,18 +17,9 @@ import (
 	"time"
 
 	"github.com/godbus/dbus/v5"
-)
 
-// Missing skips the test because a tool it needs is not installed, or fails
-// it when the CI variable is set: in CI a skipped desktop test would hide a
-// broken setup.
-func Missing(t testing.TB, reason string) {
-	t.Helper()
-	if ci := os.Getenv("CI"); ci != "" && ci != "false" && ci != "0" {
-		t.Fatalf("CI=%s: %s", ci, reason)
-	}
-	t.Skip(reason)
-}
+	"github.com/embeddable-tray/embeddable-tray/internal/realpart"
+)
 
 // SessionBus returns a new private connection to the session bus, closed
 // when the test ends. With no session bus (DBUS_SESSION_BUS_ADDRESS unset,
@@ -55,7 +46,7 @@ func startDaemon(t testing.TB) string {
 	t.Helper()
 	bin, err := exec.LookPath("dbus-daemon")
 	if err != nil {
-		Missing(t, "no session bus and no dbus-daemon to start one (apt-get install dbus, or run under dbus-run-session)")
+		realpart.Missing(t, "no session bus and no dbus-daemon to start one (apt-get install dbus, or run under dbus-run-session)")
 	}
 	cmd := exec.Command(bin, "--session", "--nofork", "--nopidfile", "--print-address=1")
 	out, err := cmd.StdoutPipe()

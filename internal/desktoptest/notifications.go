@@ -51,6 +51,7 @@ type Notifications struct {
 	nextID    uint32
 	changed   chan struct{}
 	extraCaps []string
+	closed    map[uint32]uint32 // id -> the reason of its NotificationClosed
 }
 
 // notificationsObject holds the D-Bus methods only.
@@ -182,5 +183,32 @@ func (n *Notifications) Close(id, reason uint32) error {
 	if err := n.conn.Emit(notifyPath, notifyIface+".NotificationClosed", id, reason); err != nil {
 		return fmt.Errorf("emit NotificationClosed(%d, %d): %w", id, reason, err)
 	}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.closed == nil {
+		n.closed = map[uint32]uint32{}
+	}
+	n.closed[id] = reason
+	close(n.changed)
+	n.changed = make(chan struct{})
 	return nil
+}
+
+// WaitClosed waits until the notification is closed, by the user or by the app
+// (CloseNotification, reason 3), and returns the reason.
+func (n *Notifications) WaitClosed(ctx context.Context, id uint32) (uint32, error) {
+	for {
+		n.mu.Lock()
+		reason, ok := n.closed[id]
+		changed := n.changed
+		n.mu.Unlock()
+		if ok {
+			return reason, nil
+		}
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			return 0, fmt.Errorf("notification %d was not closed: %w", id, ctx.Err())
+		}
+	}
 }

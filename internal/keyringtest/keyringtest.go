@@ -20,7 +20,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"github.com/zalando/go-keyring"
 
-	"github.com/embeddable-tray/embeddable-tray/internal/desktoptest"
+	"github.com/embeddable-tray/embeddable-tray/internal/realpart"
 )
 
 // Service keeps the tests' keyring entries apart from the app's own.
@@ -32,14 +32,14 @@ func NeedSecretService(t testing.TB) {
 	t.Helper()
 	const how = "; run under dbus-run-session with gnome-keyring-daemon --unlock --components=secrets"
 	if _, err := exec.LookPath("gnome-keyring-daemon"); err != nil {
-		desktoptest.Missing(t, "gnome-keyring-daemon is not installed"+how)
+		realpart.Missing(t, "gnome-keyring-daemon is not installed"+how)
 	}
 	if os.Getenv("DBUS_SESSION_BUS_ADDRESS") == "" {
-		desktoptest.Missing(t, "DBUS_SESSION_BUS_ADDRESS is unset: no session bus"+how)
+		realpart.Missing(t, "DBUS_SESSION_BUS_ADDRESS is unset: no session bus"+how)
 	}
 	// A read that tolerates "not found" proves the keyring works without writing.
 	if _, err := keyring.Get(Service, "probe"); err != nil && !errors.Is(err, keyring.ErrNotFound) {
-		desktoptest.Missing(t, "no Secret Service answers on the session bus: "+err.Error()+how)
+		realpart.Missing(t, "no Secret Service answers on the session bus: "+err.Error()+how)
 	}
 }
 

@@ -3,8 +3,10 @@
 // loopback port, address books and cards written into it, and a Gateway in front of it that
 // plays the CRM's API, accepting bearer tokens only.
 //
-// Radicale runs with auth "none", which ignores Authorization: the Gateway is what makes a
-// missing or revoked token fail the way it would at a real CRM.
+// Both check credentials, so a test proves what a server accepted: Radicale itself takes
+// only User with Password (htpasswd; an app password typed into the app must be that one),
+// and the Gateway takes only the bearer tokens it was told, or those its check accepts (a
+// provider's userinfo endpoint, for tokens not known beforehand).
 package radicaletest
 
 import (
@@ -26,13 +28,13 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/embeddable-tray/embeddable-tray/internal/desktoptest"
+	"github.com/embeddable-tray/embeddable-tray/internal/realpart"
 )
 
-// User owns the address books; Radicale takes any password with auth "none".
+// User owns the address books; Radicale takes her with Password only.
 const (
 	User     = "alice"
-	Password = "radicale-ignores-it"
+	Password = "app-pass-123"
 )
 
 // Server is one Radicale process with a temporary storage folder, stopped when the test ends.
@@ -47,7 +49,7 @@ func Start(tb testing.TB) *Server {
 	tb.Helper()
 	bin, err := exec.LookPath("radicale")
 	if err != nil {
-		desktoptest.Missing(tb, "radicale is not installed (apt-get install radicale)")
+		realpart.Missing(tb, "radicale is not installed (apt-get install radicale)")
 	}
 	dir := tb.TempDir()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -55,8 +57,10 @@ func Start(tb testing.TB) *Server {
 	addr := l.Addr().String()
 	require.NoError(tb, l.Close())
 	store := filepath.Join(dir, "store")
-	cfg := fmt.Sprintf("[server]\nhosts = %s\n[auth]\ntype = none\n[rights]\ntype = authenticated\n"+
-		"[storage]\nfilesystem_folder = %s\n[logging]\nlevel = warning\n", addr, store)
+	users := filepath.Join(dir, "users")
+	require.NoError(tb, os.WriteFile(users, []byte(User+":"+Password+"\n"), 0o600))
+	cfg := fmt.Sprintf("[server]\nhosts = %s\n[auth]\ntype = htpasswd\nhtpasswd_filename = %s\nhtpasswd_encryption = plain\n"+
+		"delay = 0\n[rights]\ntype = owner_only\n[storage]\nfilesystem_folder = %s\n[logging]\nlevel = warning\n", addr, users, store)
 	cfgPath := filepath.Join(dir, "config")
 	require.NoError(tb, os.WriteFile(cfgPath, []byte(cfg), 0o600))
 	cmd := exec.Command(bin, "--config", cfgPath)
@@ -138,28 +142,38 @@ type Gateway struct {
 	URL string
 
 	mu          sync.Mutex
-	tokens      map[string]bool // nil: any bearer token
+	tokens      map[string]bool
+	check       func(token string) bool // nil: only tokens
 	noSync      bool
 	syncReports int
 }
 
-// NewGateway puts a Gateway in front of s that accepts the given tokens. With none it accepts
-// any bearer token, for a provider (mockoidc in e2e) whose tokens are not known beforehand;
-// a request without one is refused either way.
+// NewGateway puts a Gateway in front of s that accepts the given tokens and no others.
 func NewGateway(tb testing.TB, s *Server, tokens ...string) *Gateway {
+	return newGateway(tb, s, nil, tokens)
+}
+
+// NewCheckingGateway puts a Gateway in front of s that accepts a bearer token when valid
+// says so, as a CRM's API asks its identity provider (e.g. its userinfo endpoint).
+func NewCheckingGateway(tb testing.TB, s *Server, valid func(token string) bool) *Gateway {
+	return newGateway(tb, s, valid, nil)
+}
+
+func newGateway(tb testing.TB, s *Server, check func(string) bool, tokens []string) *Gateway {
 	tb.Helper()
 	target, err := url.Parse(s.URL)
 	require.NoError(tb, err)
-	g := &Gateway{}
-	if len(tokens) > 0 {
-		g.SetTokens(tokens...)
-	}
+	g := &Gateway{check: check}
+	g.SetTokens(tokens...)
 	proxy := httputil.NewSingleHostReverseProxy(target)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		tok, ok := strings.CutPrefix(req.Header.Get("Authorization"), "Bearer ")
 		g.mu.Lock()
-		valid, noSync := ok && (g.tokens == nil || g.tokens[tok]), g.noSync
+		valid, check, noSync := ok && g.tokens[tok], g.check, g.noSync
 		g.mu.Unlock()
+		if ok && !valid && check != nil {
+			valid = check(tok)
+		}
 		if !valid {
 			w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
 			http.Error(w, "invalid token", http.StatusUnauthorized)
@@ -211,13 +225,31 @@ func (g *Gateway) SyncReports() int {
 }
 
 // AddressBook runs Radicale with one address book holding cards (uid -> vCard), behind a
-// Gateway that accepts any bearer token, and returns the address book's URL.
-func AddressBook(tb testing.TB, cards map[string]string) string {
+// Gateway that accepts the bearer tokens valid accepts, and returns the address book's URL.
+func AddressBook(tb testing.TB, cards map[string]string, valid func(token string) bool) string {
 	tb.Helper()
 	s := Start(tb)
 	book := s.MkBook(tb, "crm")
 	for uid, c := range cards {
 		s.Put(tb, book, uid, c)
 	}
-	return NewGateway(tb, s).URL + book
+	return NewCheckingGateway(tb, s, valid).URL + book
+}
+
+// UserinfoCheck accepts a bearer token when the provider's userinfo endpoint does: how a
+// CRM's API checks a token it did not issue itself.
+func UserinfoCheck(userinfoURL string) func(token string) bool {
+	return func(token string) bool {
+		req, err := http.NewRequest(http.MethodGet, userinfoURL, nil)
+		if err != nil {
+			return false
+		}
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	}
 }

@@ -104,6 +104,9 @@
   // The call history whose numbers are matched on authorization: E.164 and an extension
   // number [P: Contacts: match].
   var CALL_HISTORY = ['+15551230001', '+12015550124', '101'];
+  // [observed with the real widget] callerIds maps the history's numbers that have a caller
+  // ID name to it, an extension's included: {"102": "Ext One-O-Two", ...}.
+  var CALLER_IDS = { '+15551230001': 'WIRELESS CALLER', '101': 'Front Desk' };
   var LOGIN_NUMBER = '+16505550100*101';
 
   function $(id) { return document.getElementById(id); }
@@ -123,6 +126,9 @@
     if (route === path) return;
     route = path;
     send({ type: 'rc-route-changed-notify', path: path });
+    // [observed with the real widget] opening the Contacts tab syncs the contacts: type
+    // absent, the kept syncTimestamp (so an {error} answer empties the list there too).
+    if (path === '/contacts' && loggedIn) fetchContacts(undefined);
   }
   document.querySelectorAll('.tab').forEach(function (t) {
     t.addEventListener('click', function () { setRoute('/' + t.dataset.tab); });
@@ -405,12 +411,39 @@
       return searchContactPhoneNumbers(data, searchString, service.name);
     });
   }
+  // [observed with the real widget] contactSearchPath serves the dialer's "Enter a name or
+  // number" field (and the other recipient fields), not the Contacts tab: its search box
+  // filters the list the widget holds (filterContacts below) and asks the host nothing.
   var searchTimer = null;
-  $('search').addEventListener('input', function () {
+  $('number').addEventListener('input', function () {
     clearTimeout(searchTimer);
-    var q = $('search').value;
+    var q = $('number').value;
     searchTimer = setTimeout(function () { runSearch(q, 0); }, 300);
   });
+  $('search').addEventListener('input', function () { renderContacts(); });
+
+  // [observed with the real widget] The Contacts tab's filter keeps a contact whose name, or
+  // "<firstName> <lastName>", lower-cased contains the query, or one of whose numbers
+  // contains it verbatim (no normalisation: "0107" finds +13125550107, "555-0107" does not),
+  // or whose e-mail equals it (the whole address, lower-cased); a company alone finds nothing
+  // [src: @ringcentral-integration/commons lib/contactHelper.js isSearchHitContact, used by
+  // ThirdPartyService.filterContacts].
+  function isSearchHit(c, lowerSearch) {
+    var first = [c.firstName, c.lastName].map(function (x) { return x && String(x).trim(); })
+      .filter(function (x) { return !!x; }).join(' ').toLowerCase();
+    return (!!c.name && String(c.name).toLowerCase().indexOf(lowerSearch) >= 0) ||
+      first.indexOf(lowerSearch) >= 0 ||
+      (Array.isArray(c.phoneNumbers) && c.phoneNumbers.some(function (p) {
+        return p && p.phoneNumber && String(p.phoneNumber).indexOf(lowerSearch) >= 0;
+      })) ||
+      (!!c.email && String(c.email).toLowerCase() === lowerSearch) ||
+      (Array.isArray(c.emails) && c.emails.map(function (e) { return e && String(e).toLowerCase(); }).indexOf(lowerSearch) >= 0);
+  }
+  function filterContacts(list, q) {
+    if (!q || !q.trim()) return list;
+    var lower = q.toLowerCase();
+    return list.filter(function (c) { return isSearchHit(c, lower); });
+  }
   function runSearch(q, command) {
     return search(q).then(function (results) {
       renderSearch(q, results);
@@ -424,7 +457,9 @@
   // [P: Contacts: match] body {phoneNumbers, callerIds}; the answer is read by the numbers asked.
   function matchNumbers(numbers) {
     if (!sourceReady() || !service.contactMatchPath) return Promise.resolve();
-    return request(service.contactMatchPath, { phoneNumbers: numbers, callerIds: {} }).then(function (res) {
+    var callerIds = {};
+    numbers.forEach(function (n) { if (CALLER_IDS[n]) callerIds[n] = CALLER_IDS[n]; });
+    return request(service.contactMatchPath, { phoneNumbers: numbers, callerIds: callerIds }).then(function (res) {
       var data = res && res.data;
       if (!data || Object.keys(data).length === 0) return;
       numbers.forEach(function (n) {
@@ -484,11 +519,15 @@
     p.textContent = [phone, extra].filter(Boolean).join(' · ');
     who.appendChild(n); who.appendChild(p);
     li.appendChild(av); li.appendChild(who);
-    li.addEventListener('click', function () { if (phone) { $('number').value = phone; setRoute('/dialer'); } });
+    li.addEventListener('click', function () {
+      if (!phone) return;
+      $('number').value = phone;
+      $('dialer-results').hidden = true;
+      setRoute('/dialer');
+    });
     return li;
   }
-  function renderList(items, empty) {
-    var list = $('contact-list');
+  function renderList(list, items, empty) {
     list.textContent = '';
     if (items.length === 0) {
       var li = document.createElement('li');
@@ -499,18 +538,24 @@
     }
     items.slice(0, 200).forEach(function (li) { list.appendChild(li); });
   }
+  // shownContacts is what the Contacts tab lists: the source's contacts, filtered by its box.
+  function shownContacts() {
+    var all = sourceReady() && service.contactsPath ? contacts : [];
+    return filterContacts(all, $('search').value);
+  }
   function renderContacts() {
-    var shown = sourceReady() && service.contactsPath ? contacts : [];
+    var shown = shownContacts(), q = $('search').value;
     $('contacts-count').textContent = shown.length ? '(' + shown.length + ')' : '';
-    renderList(shown.map(function (c) {
+    renderList($('contact-list'), shown.map(function (c) {
       var phone = (c.phoneNumbers && c.phoneNumbers[0]) ? c.phoneNumbers[0].phoneNumber : '';
       return contactItem(c.name, phone, c.company);
-    }), sourceReady() ? 'No contacts.' : 'Authorize a service to see its contacts.');
+    }), !sourceReady() ? 'Authorize a service to see its contacts.' : q && q.trim() ? 'No records found.' : 'No contacts.');
   }
   function renderSearch(q, results) {
-    if (!q) { renderContacts(); return; }
-    $('contacts-count').textContent = '(' + results.length + ' found)';
-    renderList(results.map(function (r) { return contactItem(r.name, r.phoneNumber, r.phoneType); }), 'No match for "' + q + '".');
+    var box = $('dialer-results');
+    box.hidden = !q;
+    if (!q) return;
+    renderList(box, results.map(function (r) { return contactItem(r.name, r.phoneNumber, r.phoneType); }), 'No match for "' + q + '".');
   }
 
   function state() {
@@ -556,6 +601,9 @@
         }
         setRoute('/dialer');
         $('number').value = data.phoneNumber || '';
+        // [observed with the real widget] the number is searched like a typed one: the host's
+        // contactSearchPath gets it as the searchString, and the dropdown names the contact.
+        runSearch(data.phoneNumber || '', 0);
         if (data.toCall) call(data.phoneNumber); else status('Dial ' + (data.phoneNumber || ''));
         return;
       case 'rc-adapter-new-sms':
@@ -647,8 +695,19 @@
         done();
         return;
       case 'search':
-        $('search').value = c.value || '';
+        setRoute('/dialer');
+        $('number').value = c.value || '';
         runSearch(c.value, c.id);
+        return;
+      case 'filter':
+        if (!loggedIn) { done({ error: 'not logged in to RingCentral: the contacts are not reachable' }); return; }
+        setRoute('/contacts');
+        $('search').value = c.value || '';
+        renderContacts();
+        afterPaint(function () {
+          done({ state: state(), result: { searchString: c.value || '',
+            names: shownContacts().map(function (x) { return x.name; }) } });
+        });
         return;
       case 'refresh':
         fetchContacts('manual').then(function () { done({ state: state() }); });
@@ -667,6 +726,22 @@
           callStatus: 'webphone-session-connecting', from: from, fromUserName: m.fromUserName || '',
           to: LOGIN_NUMBER.split('*')[0], toUserName: 'Stand-in User', startTime: Date.now(),
           creationTime: Date.now(), contactMatch: (matches[from] || [])[0] } });
+        done();
+        return;
+      case 'inbound-message':
+        // An incoming SMS [P: Events from the widget: rc-inbound-message-notify]: the message
+        // is the platform's message-store record as the widget got it (observed with the real
+        // widget: from {phoneNumber, name?}, no contact match in it).
+        var im = c.message || {}, now = new Date().toISOString(), mid = 'standin-msg-' + c.id;
+        var from = { phoneNumber: String(im.from || '') };
+        if (im.fromName) from.name = String(im.fromName);
+        send({ type: 'rc-inbound-message-notify', message: {
+          id: mid, uri: appServer() + '/restapi/v1.0/account/~/extension/~/message-store/' + mid,
+          type: 'SMS', direction: 'Inbound', from: from,
+          to: [{ phoneNumber: LOGIN_NUMBER.split('*')[0], name: 'Stand-in User' }],
+          subject: String(im.subject || ''), readStatus: 'Unread', messageStatus: 'Received',
+          availability: 'Alive', priority: 'Normal', attachments: [], conversationId: 'standin-conv',
+          creationTime: now, lastModifiedTime: now } });
         done();
         return;
       case 'reload':

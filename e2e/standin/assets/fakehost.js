@@ -11,7 +11,8 @@
       contactMatchPath: '/contacts/match', authorizedTitle: 'Unauthorize', unauthorizedTitle: 'Authorize',
       authorized: authorized, authorizationLogo: '/no-such-logo.png', showAuthRedDot: true };
   }
-  var ann = { id: '1', name: 'Ann Example', type: 'FakeHost', phoneNumbers: [{ phoneNumber: '+15551230001', phoneType: 'directPhone' }] };
+  var ann = { id: '1', name: 'Ann Example', type: 'FakeHost', phoneNumbers: [{ phoneNumber: '+15551230001', phoneType: 'directPhone' }],
+              emails: ['ann@example.com'], company: 'Example Inc' };
   var bob = { id: '2', name: 'Bob Sample', type: 'FakeHost', phoneNumbers: [{ phoneNumber: '+15551230002', phoneType: 'mobile' }] };
   var cat = { id: '3', name: 'Cat Typeless', type: 'FakeHost', phoneNumbers: [{ phoneNumber: '+15551230003' }] };
   window.addEventListener('message', function (e) {
@@ -36,12 +37,15 @@
     } else if (d.path === '/contacts' && !authorized) {
       resp = { error: 'not authorized' };
     } else if (d.path === '/contacts') {
-      // Sync 1: everything (two pages); sync 2: a change since sync 1 (merged);
-      // sync 3: an error (the widget empties its list).
-      syncs += b.page === 1 ? 1 : 0;
-      if (syncs === 1) {
+      // A full sync: everything (two pages). A sync with a timestamp that is not the refresh
+      // button's (opening the Contacts tab): nothing changed. Refresh 1: a change since the
+      // first sync (merged); refresh 2: an error (the widget empties its list).
+      syncs += b.page === 1 && b.type === 'manual' ? 1 : 0;
+      if (!b.syncTimestamp) {
         resp = b.page === 1 ? { data: [ann], nextPage: 2, syncTimestamp: 100 } : { data: [bob], nextPage: null, syncTimestamp: 999 };
-      } else if (syncs === 2) {
+      } else if (b.type !== 'manual') {
+        resp = { data: [], nextPage: null, syncTimestamp: b.syncTimestamp };
+      } else if (syncs === 1) {
         resp = { data: [{ id: '2', deleted: true }, cat], nextPage: null, syncTimestamp: b.syncTimestamp === 100 ? 200 : null };
       } else {
         resp = { error: 'the CRM is down' };
