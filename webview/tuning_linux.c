@@ -10,25 +10,25 @@
 
 static EtTuning tuning;
 static gboolean context_hooked;
-static void (*webkit_constructed)(GObject *);
+static GObject *(*webkit_constructor)(GType, guint, GObjectConstructParam *);
 
 // WebKitWebContext's "memory-pressure-settings" is construct-only, and webview_go makes its
-// view on the default context, which WebKit constructs itself. GObject lets a construct-only
-// property be set while the object is in construction, which lasts until its "constructed"
-// returns: so the class's "constructed" is wrapped to set it on every context before WebKit
-// reads it there.
-static void et_context_constructed(GObject *object) {
-  if (tuning.web_memory_limit_mb > 0) {
-    WebKitMemoryPressureSettings *s = webkit_memory_pressure_settings_new();
-    webkit_memory_pressure_settings_set_memory_limit(s, tuning.web_memory_limit_mb);
-    webkit_memory_pressure_settings_set_conservative_threshold(s, tuning.web_conservative);
-    webkit_memory_pressure_settings_set_strict_threshold(s, tuning.web_strict);
-    webkit_memory_pressure_settings_set_kill_threshold(s, 0); // never kill: the widget must keep ringing
-    webkit_memory_pressure_settings_set_poll_interval(s, tuning.web_poll_seconds);
-    g_object_set(object, "memory-pressure-settings", s, NULL);
-    webkit_memory_pressure_settings_free(s);
+// view on the default context, which WebKit constructs itself. GObject hands a class's
+// constructor every construct property with its value (the default when not given): the
+// class's constructor is wrapped to put the settings there before WebKit's code sees them.
+static GObject *et_context_constructor(GType type, guint n, GObjectConstructParam *params) {
+  for (guint i = 0; i < n && tuning.web_memory_limit_mb > 0; i++) {
+    if (g_strcmp0(params[i].pspec->name, "memory-pressure-settings") == 0) {
+      WebKitMemoryPressureSettings *s = webkit_memory_pressure_settings_new();
+      webkit_memory_pressure_settings_set_memory_limit(s, tuning.web_memory_limit_mb);
+      webkit_memory_pressure_settings_set_conservative_threshold(s, tuning.web_conservative);
+      webkit_memory_pressure_settings_set_strict_threshold(s, tuning.web_strict);
+      webkit_memory_pressure_settings_set_kill_threshold(s, 0); // never kill: the widget must keep ringing
+      webkit_memory_pressure_settings_set_poll_interval(s, tuning.web_poll_seconds);
+      g_value_take_boxed(params[i].value, s);
+    }
   }
-  webkit_constructed(object);
+  return webkit_constructor(type, n, params);
 }
 
 static void et_tune_context_once(void) {
@@ -46,8 +46,8 @@ static void et_tune_context_once(void) {
   }
   if (tuning.web_memory_limit_mb > 0) {
     GObjectClass *klass = G_OBJECT_CLASS(g_type_class_ref(WEBKIT_TYPE_WEB_CONTEXT));
-    webkit_constructed = klass->constructed;
-    klass->constructed = et_context_constructed;
+    webkit_constructor = klass->constructor;
+    klass->constructor = et_context_constructor;
   }
   WebKitWebContext *ctx = webkit_web_context_get_default();
   if (tuning.cache_model >= 0) {
@@ -92,10 +92,29 @@ static void et_hidden_state_free(gpointer data, GClosure *c) {
   g_free(st);
 }
 
+// The first load committed in a window's view means its web process runs, with whatever
+// environment it inherited: Go may then take back what it set there for it.
+static void et_on_load_changed(WebKitWebView *v, WebKitLoadEvent ev, gpointer data) {
+  (void)data;
+  if (ev == WEBKIT_LOAD_COMMITTED) {
+    g_signal_handlers_disconnect_by_func(v, et_on_load_changed, NULL);
+    etTuningWebProcessStarted();
+  }
+}
+
+static void et_on_child_added(GtkContainer *c, GtkWidget *child, gpointer data) {
+  (void)data;
+  if (WEBKIT_IS_WEB_VIEW(child)) {
+    g_signal_handlers_disconnect_by_func(c, et_on_child_added, NULL);
+    g_signal_connect(child, "load-changed", G_CALLBACK(et_on_load_changed), NULL);
+  }
+}
+
 void et_tuning_set(EtTuning t) { tuning = t; }
 
 void et_tune_window(GtkWidget *window) {
   et_tune_context_once();
+  g_signal_connect(window, "add", G_CALLBACK(et_on_child_added), NULL);
   if (tuning.release_after_seconds > 0) {
     g_signal_connect_data(window, "notify::visible", G_CALLBACK(et_on_visible), g_new0(EtHiddenState, 1),
                           et_hidden_state_free, 0);

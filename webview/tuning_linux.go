@@ -24,6 +24,7 @@ import (
 //	EMBEDDABLE_TRAY_TUNING=net-mp=64                  network process memory limit, MB
 //	EMBEDDABLE_TRAY_TUNING=cache=viewer|browser       WebKit's cache model
 //	EMBEDDABLE_TRAY_TUNING=release=60                 drop WebKit's memory cache after 60 s hidden
+//	EMBEDDABLE_TRAY_TUNING=jit=off|on                 JavaScriptCore's JIT compilers in the web process
 //
 // Settings are comma-separated and apply on top of DefaultTuning ("none," first to start
 // from nothing).
@@ -35,6 +36,9 @@ type Tuning struct {
 	NetworkMemoryLimit uint // MB; 0: WebKit's default
 	CacheModel         int  // WebKitCacheModel, -1: WebKit's default
 	ReleaseAfter       uint // seconds hidden; 0: never
+	// NoJIT runs the page's JavaScript in JavaScriptCore's interpreter only (JSC_useJIT=0 in
+	// the environment the web process inherits; a JSC_useJIT set by the user wins).
+	NoJIT bool
 }
 
 // WebKit's cache models (WebKitCacheModel).
@@ -44,8 +48,11 @@ const (
 	cacheWebBrowser     = 1
 )
 
-// DefaultTuning is what the app ships with.
-var DefaultTuning = Tuning{CacheModel: cacheDefault}
+// DefaultTuning is what the app ships with: the web process without JavaScriptCore's JIT
+// compilers, which on the real widget holds about 90 MiB less (README.md, Performance). The
+// widget's JavaScript is UI code that waits on the network and the user; the interpreter
+// runs it without a start-up cost that the bench could tell from its noise.
+var DefaultTuning = Tuning{CacheModel: cacheDefault, NoJIT: true}
 
 // noTuning is WebKit as it comes.
 var noTuning = Tuning{CacheModel: cacheDefault}
@@ -95,6 +102,15 @@ func ParseTuning(base Tuning, spec string) (Tuning, error) {
 			default:
 				err = fmt.Errorf("want viewer, browser or default")
 			}
+		case "jit":
+			switch val {
+			case "off":
+				t.NoJIT = true
+			case "on":
+				t.NoJIT = false
+			default:
+				err = fmt.Errorf("want off or on")
+			}
 		case "release":
 			var s uint64
 			s, err = strconv.ParseUint(val, 10, 32)
@@ -125,7 +141,33 @@ func init() {
 		t = DefaultTuning
 	}
 	setTuning(t)
+	tuneEnvironment(t)
 }
+
+// jscEnvSet says tuneEnvironment put JSC_useJIT in the environment (and nothing has taken it
+// back yet).
+var jscEnvSet atomic.Bool
+
+// tuneEnvironment sets the JavaScriptCore options of t in the environment, which web
+// processes started later inherit (JSC reads its options from JSC_* variables). A value the
+// user set wins.
+func tuneEnvironment(t Tuning) {
+	if _, set := os.LookupEnv("JSC_useJIT"); t.NoJIT && !set {
+		os.Setenv("JSC_useJIT", "0")
+		jscEnvSet.Store(true)
+	}
+}
+
+// untuneEnvironment takes back what tuneEnvironment set, once the main view's web process
+// runs: what the app starts later (a browser for a sign-in, xdg-open) must not inherit it.
+func untuneEnvironment() {
+	if jscEnvSet.Swap(false) {
+		os.Unsetenv("JSC_useJIT")
+	}
+}
+
+//export etTuningWebProcessStarted
+func etTuningWebProcessStarted() { untuneEnvironment() }
 
 // setTuning hands t to the C side; it applies from the next window made.
 func setTuning(t Tuning) {

@@ -43,6 +43,7 @@ type options struct {
 	widget                    string
 	hidden, cpuWindow, settle time.Duration
 	hiddenVariants            bool
+	variants                  string
 }
 
 func main() {
@@ -60,6 +61,7 @@ func main() {
 	flag.DurationVar(&o.cpuWindow, "cpu", 60*time.Second, "real widget: CPU time is read over the last this much of -hidden")
 	flag.DurationVar(&o.settle, "settle", 10*time.Second, "real widget: how long the first of a warm pair runs after logging in")
 	flag.BoolVar(&o.hiddenVariants, "hidden-variants", true, "real widget: also measure each variant hidden (one -hidden period each)")
+	flag.StringVar(&o.variants, "variants", "", "real widget, with -experiments: only the variants whose name matches this regular expression")
 	flag.Parse()
 	if o.widget != "" && !isFlagSet("idle") {
 		o.idle = 15 * time.Second // the real widget keeps loading for a while after its login

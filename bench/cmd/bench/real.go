@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -129,7 +130,15 @@ func runReal(o options, stdout io.Writer) error {
 
 	variants := []variant{{name: "embeddable-tray"}}
 	if o.experiments {
-		variants = append(variants, realExperiments...)
+		pick, err := regexp.Compile(o.variants)
+		if err != nil {
+			return fmt.Errorf("-variants: %w", err)
+		}
+		for _, v := range realExperiments {
+			if pick.MatchString(v.name) {
+				variants = append(variants, v)
+			}
+		}
 	}
 	cold := map[string]realRuns{}
 	for i := 0; i < o.runs; i++ {
@@ -420,12 +429,12 @@ func widgetVersion(dir string) string {
 // switches, JavaScriptCore options (JSC_*, read by the web process), and the app's tuning
 // (EMBEDDABLE_TRAY_TUNING, see webview/tuning_linux.go).
 var realExperiments = []variant{
-	{name: "no tuning (EMBEDDABLE_TRAY_TUNING=none)", env: []string{"EMBEDDABLE_TRAY_TUNING=none"}},
-	{name: "web process memory pressure, strict above 45 MB, polled every 10 s", env: []string{"EMBEDDABLE_TRAY_TUNING=web-mp=150:0.2:0.3:10"}},
-	{name: "release the memory cache after 30 s hidden", env: []string{"EMBEDDABLE_TRAY_TUNING=release=30"}},
-	{name: "cache model DOCUMENT_VIEWER", env: []string{"EMBEDDABLE_TRAY_TUNING=cache=viewer"}},
-	{name: "JSC_useJIT=0", env: []string{"JSC_useJIT=0"}},
-	{name: "JSC_forceRAMSize=512 MiB", env: []string{"JSC_forceRAMSize=536870912"}},
-	{name: "Malloc=1 (system malloc, not bmalloc)", env: []string{"Malloc=1"}},
-	{name: "WEBKIT_DISABLE_COMPOSITING_MODE=1", env: []string{"WEBKIT_DISABLE_COMPOSITING_MODE=1"}},
+	{name: "no tuning (EMBEDDABLE_TRAY_TUNING=none: JIT on, as before)", env: []string{"EMBEDDABLE_TRAY_TUNING=none"}},
+	{name: "JSC_useDFGJIT=0 (JIT on, baseline tier only)", env: []string{"EMBEDDABLE_TRAY_TUNING=jit=on", "JSC_useDFGJIT=0"}},
+	{name: "JIT off and web process memory pressure (strict above 45 MB, polled every 10 s)", env: []string{"EMBEDDABLE_TRAY_TUNING=web-mp=150:0.2:0.3:10"}},
+	{name: "JIT off and release the memory cache after 30 s hidden", env: []string{"EMBEDDABLE_TRAY_TUNING=release=30"}},
+	{name: "JIT on, cache model DOCUMENT_VIEWER", env: []string{"EMBEDDABLE_TRAY_TUNING=jit=on,cache=viewer"}},
+	{name: "JIT on, JSC_forceRAMSize=512 MiB", env: []string{"EMBEDDABLE_TRAY_TUNING=jit=on", "JSC_forceRAMSize=536870912"}},
+	{name: "JIT on, Malloc=1 (system malloc, not bmalloc)", env: []string{"EMBEDDABLE_TRAY_TUNING=jit=on", "Malloc=1"}},
+	{name: "JIT on, WEBKIT_DISABLE_COMPOSITING_MODE=1", env: []string{"EMBEDDABLE_TRAY_TUNING=jit=on", "WEBKIT_DISABLE_COMPOSITING_MODE=1"}},
 }
