@@ -21,7 +21,7 @@ import (
 //go:embed calls_location.html
 var locationHTML string
 
-var locationTmpl = localpage.Parse("location", locationHTML)
+var locationTmpl = localpage.ParseForm("location", locationHTML)
 
 // errNoLocation: the user chose not to give a number (or closed the window).
 var errNoLocation = errors.New("no RingOut number given")

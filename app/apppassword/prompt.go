@@ -11,7 +11,7 @@ import (
 //go:embed page.html
 var pageHTML string
 
-var pageTmpl = localpage.Parse("page", pageHTML)
+var pageTmpl = localpage.ParseForm("page", pageHTML)
 
 // pageData is what page.html shows: the form, or (Done) the outcome.
 type pageData struct {

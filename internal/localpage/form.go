@@ -4,12 +4,25 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/subtle"
+	_ "embed"
 	"fmt"
 	"html/template"
 	"net/http"
 	"net/url"
 	"sync"
 )
+
+//go:embed form.html
+var formLayout string
+
+// ParseForm parses a form page in the layout the forms share (form.html: the outcome when
+// .Done, else the form). text defines the page's parts: "title", "intro" (above the form),
+// "field" (the form's inputs), "note" (below them), "save" and "cancel" (the buttons'
+// labels). The data has Done, Title, Message, Action and CSRF. Like Parse, it panics on a
+// bad template.
+func ParseForm(name, text string) *template.Template {
+	return template.Must(Parse(name, formLayout).Parse(text))
+}
 
 // Token is what a form page must carry back: its Action (the page's random path) in the
 // form's action, and its CSRF token in a hidden field named "csrf".
