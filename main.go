@@ -5,6 +5,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -190,13 +191,28 @@ func serve(cfg config.Config, f flags, primary *instance.Primary, log *slog.Logg
 
 	router := bridge.NewRouter()
 	a.Routes(router)
+	// Calls in a view without WebRTC (issue 12): the shim in the page, the engine in Go,
+	// talking over the bridge's RTC port only.
+	var engine callEngine = noCallEngine{}
 	conn := bridge.NewConn(bridge.Config{
-		Send:   mainWin.EvalHost,
-		Origin: cfg.WidgetOrigin(),
-		Router: router,
-		Events: a,
-		Logger: log,
+		Send:     mainWin.EvalHost,
+		Origin:   cfg.WidgetOrigin(),
+		Router:   router,
+		Events:   a,
+		Logger:   log,
+		RTC:      func(data json.RawMessage) { engine.Handle(data) },
+		RTCReset: func() { engine.PageGone() },
 	})
+	// Set before conn.Run starts: nothing calls RTC or RTCReset until then.
+	if e, err := newCallEngine(a.RTCToPage(func(msg []byte) { _ = conn.PostRTC(msg) }), log); err != nil {
+		log.Info("calls use the web view's own WebRTC or another way", "why", err)
+		if runtime.GOOS == "linux" {
+			a.CallingUnavailable("the call engine could not start: " + err.Error())
+		}
+	} else {
+		engine = e
+		defer engine.Close()
+	}
 	a.Attach(conn)
 	go conn.Run(ctx)
 
@@ -215,6 +231,7 @@ func serve(cfg config.Config, f flags, primary *instance.Primary, log *slog.Logg
 	})
 	mainWin.OnLoadCommitted(conn.PageCommitted)
 	mainWin.OnHostMessage(func(pageURI, msg string) { _ = conn.Receive(pageURI, msg) })
+	mainWin.AddPageScript(assets.CallingJS) // before the host script, which hands it its port
 	mainWin.AddHostScript(bridge.HostScript(cfg.WidgetOrigin(), 0))
 	mainWin.AllowMediaFor(cfg.WidgetOrigin()) // microphone, notifications, ringtones: the widget only
 	mainWin.OnAppLink(a.OpenCallLink)         // rcapp:// call links: nothing on Linux opens them
@@ -235,8 +252,9 @@ func serve(cfg config.Config, f flags, primary *instance.Primary, log *slog.Logg
 	}
 	go quitOnSignal(ctx, a)
 
-	mainWin.Navigate(cfg.WidgetURL())
-	log.Info("started", "version", version, "widget", redact.URL(cfg.Widget.URL), "service", cfg.Service.Name, "demo", b.svc.demo)
+	a.LoadWidget()
+	log.Info("started", "version", version, "widget", redact.URL(cfg.Widget.URL), "service", cfg.Service.Name, "demo", b.svc.demo,
+		"navigation", webview.NavigationMechanism())
 	ui.Run()
 	if endTray != nil {
 		endTray()

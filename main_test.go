@@ -32,7 +32,7 @@ func (w *fakeWindow) Hide()                         { w.mu.Lock(); w.visible = f
 func (w *fakeWindow) Visible() bool                 { w.mu.Lock(); defer w.mu.Unlock(); return w.visible }
 func (w *fakeWindow) Close()                        {}
 func (w *fakeWindow) OnClose(func())                {}
-func (w *fakeWindow) OnNavigate(func(string))       {}
+func (w *fakeWindow) OnPageReached(func(string))    {}
 func (fakeUI) NewWindow(string) (app.Window, error) { return &fakeWindow{}, nil }
 func (fakeUI) Quit()                                {}
 

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"runtime"
 	"time"
 
 	"github.com/godbus/dbus/v5"
@@ -182,11 +183,16 @@ func (b forgettingBook) Clear() {
 	}
 }
 
-// newNotifier shows desktop notifications over the session bus; nil without one.
+// newNotifier shows desktop notifications over the session bus; nil without one. Windows
+// needs no bus: its notifications are balloons of the tray icon.
 func newNotifier(log *slog.Logger) app.Notifier {
-	conn, err := dbus.SessionBus()
-	if err != nil {
-		return nil
+	var conn *dbus.Conn
+	if runtime.GOOS != "windows" {
+		c, err := dbus.SessionBus()
+		if err != nil {
+			return nil
+		}
+		conn = c
 	}
 	n, err := notify.New(conn, "Embeddable Tray", log)
 	if err != nil {

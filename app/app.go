@@ -41,6 +41,9 @@ type AddressBook interface {
 	HandleSearch(ctx context.Context, body json.RawMessage) (any, error)
 	HandleMatch(ctx context.Context, body json.RawMessage) (any, error)
 	HandleViewMatchedContact(ctx context.Context, body json.RawMessage) (any, error)
+	// HeldContacts answers a /contacts body from what the book last read, without the
+	// server; ok is false when it holds nothing.
+	HeldContacts(body json.RawMessage) (v any, ok bool)
 	Clear()
 }
 
@@ -79,17 +82,10 @@ type Options struct {
 	// QuitWait bounds how long Close waits for keyring writes and flows to end; 0 means
 	// DefaultQuitWait.
 	QuitWait time.Duration
-	// contactsHold is how long a failed /contacts is held unanswered (so that the widget
-	// times out and keeps its list); 0 means holdContacts.
-	contactsHold time.Duration
 }
 
 // DefaultQuitWait is how long Quit waits for a keyring save or delete under way.
 const DefaultQuitWait = 5 * time.Second
-
-// holdContacts outlasts the widget's 60 s timeout for /contacts: a request that timed
-// out keeps the widget's list, an {error} answer empties it (PROTOCOL.md, Contacts).
-const holdContacts = 65 * time.Second
 
 // ErrNotAuthorized answers contact requests while signed out.
 var ErrNotAuthorized = errors.New("not authorized")
@@ -148,9 +144,6 @@ func New(opts Options) *App {
 	if opts.QuitWait == 0 {
 		opts.QuitWait = DefaultQuitWait
 	}
-	if opts.contactsHold == 0 {
-		opts.contactsHold = holdContacts
-	}
 	ctx, cancel := context.WithCancel(context.Background())
 	a := &App{opts: opts, cfg: opts.Config, log: opts.Logger, ctx: ctx, cancel: cancel}
 	a.notes.start(ctx, opts.Logger)
@@ -196,10 +189,10 @@ func (a *App) OnChange(f func(Snapshot)) {
 func (a *App) Routes(r *bridge.Router) {
 	r.Handle(config.AuthorizationPath, a.handleAuthorize)
 	if c := a.opts.Contacts; c != nil {
-		r.Handle(ContactsPath, a.authorizedOnly(c.HandleContacts, true))
-		r.Handle(ContactSearchPath, a.authorizedOnly(c.HandleSearch, false))
-		r.Handle(ContactMatchPath, a.authorizedOnly(c.HandleMatch, false))
-		r.Handle(ViewMatchedContactPath, a.authorizedOnly(c.HandleViewMatchedContact, false))
+		r.Handle(ContactsPath, a.authorizedOnly(c.HandleContacts, c.HeldContacts))
+		r.Handle(ContactSearchPath, a.authorizedOnly(c.HandleSearch, nil))
+		r.Handle(ContactMatchPath, a.authorizedOnly(c.HandleMatch, nil))
+		r.Handle(ViewMatchedContactPath, a.authorizedOnly(c.HandleViewMatchedContact, nil))
 	}
 }
 
@@ -636,17 +629,20 @@ func (a *App) handleAuthorize(ctx context.Context, body json.RawMessage) (any, e
 }
 
 // authorizedOnly guards a contact handler: nothing is touched while signed out, and a
-// refusal from the address book's server signs out. With keepList (the /contacts sync),
-// any other failure is held unanswered until the widget gave up: an {error} answer would
-// empty the widget's list, a timed-out request keeps it (PROTOCOL.md, Contacts).
-func (a *App) authorizedOnly(h bridge.HandlerFunc, keepList bool) bridge.HandlerFunc {
+// refusal from the address book's server signs out (the widget's list goes with the
+// sign-in). For the /contacts sync, held answers any other failure at once from what the
+// app last read: an {error} answer would empty the widget's list (PROTOCOL.md, Contacts),
+// and an answer must reach the widget within its timeout; the tray says the contacts are
+// out of date. Only when the app holds nothing (so the widget has nothing to lose either)
+// is the error answered.
+func (a *App) authorizedOnly(h bridge.HandlerFunc, held func(json.RawMessage) (any, bool)) bridge.HandlerFunc {
 	return func(ctx context.Context, body json.RawMessage) (any, error) {
 		if !a.Snapshot().Authorized() {
 			return nil, a.notAuthorized()
 		}
 		v, err := h(ctx, body)
 		if err == nil {
-			if keepList {
+			if held != nil {
 				a.setContactsProblem("")
 			}
 			return v, nil
@@ -655,17 +651,15 @@ func (a *App) authorizedOnly(h bridge.HandlerFunc, keepList bool) bridge.Handler
 			a.expire(0, fmt.Sprintf("%s refused the sign-in: sign in again.", a.cfg.Service.DisplayName))
 			return v, err
 		}
-		if !keepList || ctx.Err() != nil || errors.Is(err, ErrNotAuthorized) { // the page is gone, or signed out meanwhile
+		if held == nil || ctx.Err() != nil || errors.Is(err, ErrNotAuthorized) { // the page is gone, or signed out meanwhile
 			return v, err
 		}
-		a.log.Warn("cannot read the contacts; the phone keeps the ones it shows", "err", err)
 		a.setContactsProblem(fmt.Sprintf("Contacts could not be updated from %s (%v); the phone shows the ones it had.", a.cfg.Service.DisplayName, err))
-		t := time.NewTimer(a.opts.contactsHold)
-		defer t.Stop()
-		select {
-		case <-ctx.Done():
-		case <-t.C:
+		if last, ok := held(body); ok {
+			a.log.Warn("cannot read the contacts; answered with the ones the app holds", "err", err)
+			return last, nil
 		}
+		a.log.Warn("cannot read the contacts, and the app holds none", "err", err)
 		return v, err
 	}
 }

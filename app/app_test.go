@@ -112,7 +112,7 @@ func (w *fakeWindow) Hide()               { w.mu.Lock(); w.visible = false; w.mu
 func (w *fakeWindow) Visible() bool       { w.mu.Lock(); defer w.mu.Unlock(); return w.visible }
 func (w *fakeWindow) Close()              { w.mu.Lock(); w.closed = true; w.mu.Unlock() }
 func (w *fakeWindow) OnClose(f func())    { w.mu.Lock(); w.onClose = f; w.mu.Unlock() }
-func (w *fakeWindow) OnNavigate(f func(string)) {
+func (w *fakeWindow) OnPageReached(f func(string)) {
 	w.mu.Lock()
 	w.onNav = f
 	w.mu.Unlock()
@@ -394,7 +394,7 @@ func TestContactPathsOnlyWhenAuthorized(t *testing.T) {
 	guarded := h.app.authorizedOnly(func(context.Context, json.RawMessage) (any, error) {
 		called++
 		return []string{}, nil
-	}, false)
+	}, nil)
 	_, err := guarded(context.Background(), nil)
 	require.ErrorIs(t, err, ErrNotAuthorized)
 	assert.Contains(t, err.Error(), "sign in to Test CRM first")

@@ -12,6 +12,9 @@ import (
 // Notify handles the widget's events (bridge.Events). It runs on the bridge's goroutine:
 // nothing here blocks.
 func (a *App) Notify(m bridge.Inbound) {
+	if _, ok := m.(bridge.PageLoad); !ok {
+		a.offline.widgetAnnounced() // the widget itself spoke (a page load is the host's news)
+	}
 	switch m := m.(type) {
 	case bridge.PageLoad:
 		a.dialer.reset()

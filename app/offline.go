@@ -13,6 +13,7 @@ import (
 	"github.com/embeddable-tray/embeddable-tray/assets"
 	"github.com/embeddable-tray/embeddable-tray/internal/redact"
 	"github.com/embeddable-tray/embeddable-tray/internal/weborigin"
+	"github.com/embeddable-tray/embeddable-tray/webview/navreport"
 )
 
 // offline keeps the main window from ever being blank: when the widget cannot be loaded
@@ -20,6 +21,33 @@ import (
 type offline struct {
 	mu     sync.Mutex
 	cancel context.CancelFunc
+	// start fails a widget page that never announces itself (navreport.Deadline): the one
+	// offline signal on every platform, also where the web engine reports no load failure.
+	start *navreport.Deadline
+}
+
+// LoadWidget loads the widget in the main window, and gives it widget.startTimeout to announce
+// itself (any message of its own) before the offline page shows.
+func (a *App) LoadWidget() {
+	uri := a.cfg.WidgetURL()
+	o := &a.offline
+	o.mu.Lock()
+	if o.start == nil {
+		o.start = navreport.NewDeadline(a.cfg.Widget.StartWithin(), a.LoadFailed)
+	}
+	start := o.start
+	o.mu.Unlock()
+	start.Expect(uri)
+	a.opts.Main.Navigate(uri)
+}
+
+// widgetAnnounced: the widget page spoke, so it is up.
+func (o *offline) widgetAnnounced() {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.start != nil {
+		o.start.Announced()
+	}
 }
 
 // retry delays: quick at first (a network coming back), then once a minute.
@@ -36,6 +64,9 @@ func (a *App) LoadFailed(uri string, err error) {
 	defer o.mu.Unlock()
 	if o.cancel != nil {
 		o.cancel()
+	}
+	if o.start != nil {
+		o.start.Stop() // a native failure came first: the retry loop takes over
 	}
 	ctx, cancel := context.WithCancel(a.ctx)
 	o.cancel = cancel
@@ -61,7 +92,7 @@ func (a *App) retryWidget(ctx context.Context, reason string) {
 		}
 		resp.Body.Close()
 		a.log.Info("the widget is reachable again; loading it")
-		a.opts.Main.Navigate(widgetURL)
+		a.LoadWidget()
 		return
 	}
 }
@@ -71,6 +102,9 @@ func (o *offline) stop() {
 	defer o.mu.Unlock()
 	if o.cancel != nil {
 		o.cancel()
+	}
+	if o.start != nil {
+		o.start.Stop()
 	}
 }
 

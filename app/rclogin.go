@@ -54,7 +54,7 @@ func (a *App) openRingCentralLogin(oAuthURI string) {
 			finish()
 		})
 	})
-	win.OnNavigate(func(uri string) {
+	win.OnPageReached(func(uri string) {
 		if !sameResource(uri, redirect) {
 			return
 		}

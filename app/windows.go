@@ -12,7 +12,9 @@ type Window interface {
 	Visible() bool
 	Close()
 	OnClose(func())
-	OnNavigate(func(uri string))
+	// OnPageReached: each page the window reaches (webview.Window.OnPageReached: the generic
+	// page report, or WebKit's navigation signals on Linux).
+	OnPageReached(func(uri string))
 }
 
 // UI makes windows and ends the UI loop.

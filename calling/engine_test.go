@@ -177,6 +177,18 @@ func TestDTMFOnG711(t *testing.T) {
 	require.Eventually(t, func() bool { return c.far.dtmf() == "*0" }, wait, poll, "far end decoded %q", c.far.dtmf())
 }
 
+// A gateway offers Opus with telephone-event/8000 only: DTMF goes out with that payload
+// type, its durations counted at 8 kHz (100 ms = 800), as libwebrtc sends it.
+func TestDTMFAt8kHzWithOpus(t *testing.T) {
+	s, srv := engineOn(t)
+	srv.Tone(t, pulsetest.MicFeed, micTone)
+	c := inbound(s, "pc1", newFarEnd(t, farTone, "opus", teOnly8000), nil)
+	require.Eventually(t, func() bool { return c.far.packetCount() > 0 }, wait, poll)
+	s.call("pc.insertDTMF", map[string]any{"pc": c.pc, "sender": c.sender, "tones": "7#", "duration": 100, "gap": 50}, nil)
+	require.Eventually(t, func() bool { return c.far.dtmf() == "7#" }, wait, poll, "far end decoded %q", c.far.dtmf())
+	assert.Equal(t, []int{800, 800}, c.far.eventDurations(), "durations in the event's 8 kHz clock")
+}
+
 // The page holds (sip.js munges sendrecv to sendonly before setLocalDescription), then
 // takes the call back.
 func TestHoldAndUnhold(t *testing.T) {
@@ -335,24 +347,105 @@ func TestTwoCallsAtOnce(t *testing.T) {
 	twoWay(t, speaker, c2, 1300)
 }
 
+// reconnect is ringcentral-web-phone 0.8.14's reconnectMedia (sip.js 0.13.5): an
+// ICE-restart offer set as the local description; when its candidates are in, sip.js's
+// re-INVITE makes and sets a second offer (without iceRestart) while the first is still
+// pending, as browsers allow. The second goes on the wire; the far end answers it.
+// restartLast asks for the restart in the second offer instead (a page that restarts
+// while a plain offer is pending).
+func (c *call) reconnect(restartLast bool) (first, wire string) {
+	var one, second, local desc
+	c.s.call("pc.createOffer", map[string]any{"pc": c.pc, "iceRestart": !restartLast}, &one)
+	c.s.call("pc.setLocalDescription", map[string]any{"pc": c.pc, "type": "offer", "sdp": one.SDP}, &local)
+	first = local.SDP
+	c.s.call("pc.createOffer", map[string]any{"pc": c.pc, "iceRestart": restartLast}, &second)
+	require.Equal(c.s.t, "offer", second.Type)
+	require.Contains(c.s.t, second.SDP, "a=candidate:", "offers are complete (non-trickle)")
+	c.s.call("pc.setLocalDescription", map[string]any{"pc": c.pc, "type": "offer", "sdp": second.SDP}, &local)
+	c.s.call("pc.setRemoteDescription", map[string]any{"pc": c.pc, "type": "answer", "sdp": c.far.answer(local.SDP)}, nil)
+	return first, local.SDP
+}
+
 func TestICERestart(t *testing.T) {
+	for _, tt := range []struct {
+		name    string
+		inbound bool
+		reoffer bool // the second offer while the restart's is pending (reconnectMedia)
+		late    bool // the restart asked in the second offer, a plain one pending
+	}{
+		{"outbound", false, false, false},
+		{"inbound", true, false, false},
+		{"outbound, reconnectMedia", false, true, false},
+		{"inbound, reconnectMedia", true, true, false},
+		{"inbound, restart while an offer is pending", true, true, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			s, srv := engineOn(t)
+			speaker := srv.Record(t, pulsetest.Speaker+".monitor")
+			srv.Tone(t, pulsetest.MicFeed, micTone)
+			far := newFarEnd(t, farTone, "opus")
+			var c *call
+			if tt.inbound {
+				c = inbound(s, "pc1", far, nil)
+			} else {
+				c = outbound(s, "pc1", far)
+			}
+			twoWay(t, speaker, c, farTone)
+			before := c.far.pc.RemoteDescription().SDP
+			var wire string
+			if tt.reoffer {
+				var first string
+				first, wire = c.reconnect(tt.late)
+				if tt.late {
+					assert.Equal(t, ufrag(before), ufrag(first), "a plain offer keeps the credentials")
+				} else {
+					assert.NotEqual(t, ufrag(before), ufrag(first), "an ICE restart has new credentials")
+					assert.Equal(t, ufrag(first), ufrag(wire), "an offer made while a restart is pending keeps its new credentials")
+				}
+			} else {
+				wire = c.offer(true, nil)
+			}
+			require.NotEmpty(t, ufrag(wire))
+			assert.NotEqual(t, ufrag(before), ufrag(wire), "an ICE restart has new credentials on the wire")
+			assert.NotEqual(t, pwd(before), pwd(wire), "an ICE restart has a new password on the wire")
+			sent := c.far.packetCount()
+			require.Eventually(t, func() bool { return c.far.packetCount() > sent+25 }, wait, poll, "media goes on after the restart")
+			twoWay(t, speaker, c, farTone)
+		})
+	}
+}
+
+// pion cannot roll a pending offer back: an offer with other media while one is pending
+// (a track added meanwhile) is refused, and the pending one still completes.
+func TestOfferWithNewMediaWhileOfferPending(t *testing.T) {
 	s, srv := engineOn(t)
 	speaker := srv.Record(t, pulsetest.Speaker+".monitor")
 	srv.Tone(t, pulsetest.MicFeed, micTone)
 	c := outbound(s, "pc1", newFarEnd(t, farTone, "opus"))
 	twoWay(t, speaker, c, farTone)
-	before := c.far.pc.RemoteDescription().SDP
-	wire := c.offer(true, nil)
-	assert.NotEqual(t, ufrag(before), ufrag(wire), "an ICE restart has new credentials")
-	sent := c.far.packetCount()
-	require.Eventually(t, func() bool { return c.far.packetCount() > sent+25 }, wait, poll, "media goes on after the restart")
+
+	var pending, local desc
+	s.call("pc.createOffer", map[string]any{"pc": c.pc}, &pending)
+	s.call("pc.setLocalDescription", map[string]any{"pc": c.pc, "type": "offer", "sdp": pending.SDP}, &local)
+	m := s.microphone()
+	s.call("pc.addTrack", map[string]any{"pc": c.pc, "track": m.Track.ID, "streams": []string{m.Stream}}, nil)
+	r := s.try("pc.createOffer", map[string]any{"pc": c.pc})
+	require.NotNil(t, r.Error, "an offer with another m= section cannot replace the pending one")
+	assert.Equal(t, "InvalidStateError", r.Error.Name)
+
+	s.call("pc.setRemoteDescription", map[string]any{"pc": c.pc, "type": "answer", "sdp": c.far.answer(local.SDP)}, nil)
 	twoWay(t, speaker, c, farTone)
 }
 
-func ufrag(sdp string) string {
+func ufrag(sdp string) string { return attribute(sdp, "ice-ufrag") }
+
+func pwd(sdp string) string { return attribute(sdp, "ice-pwd") }
+
+// attribute is the value of the first a=name: line of sdp.
+func attribute(sdp, name string) string {
 	for _, l := range strings.Split(sdp, "\r\n") {
-		if u, ok := strings.CutPrefix(l, "a=ice-ufrag:"); ok {
-			return u
+		if v, ok := strings.CutPrefix(l, "a="+name+":"); ok {
+			return v
 		}
 	}
 	return ""

@@ -182,8 +182,10 @@ type farEnd struct {
 	heardAt time.Time // when the last of it came
 	packets int
 	digits  []byte
-	events  map[uint32]bool // telephone-event timestamps seen ended
-	onset   *farOnset
+	// durations of the events heard, in the telephone-event's clock
+	durations []int
+	events    map[uint32]bool // telephone-event timestamps seen ended
+	onset     *farOnset
 }
 
 // farOnset waits for a tone to start in what the far end hears.
@@ -201,13 +203,18 @@ func (f *farEnd) onsetOf(freq float64) <-chan time.Time {
 }
 
 // newFarEnd makes a far end that offers or accepts codecs (in that order) and sends a
-// sine of tone Hz.
+// sine of tone Hz. It has telephone-event at each codec's clock, or only at
+// teOnly8000 (a gateway's Opus with telephone-event/8000).
 func newFarEnd(t testing.TB, tone float64, codecs ...string) *farEnd {
 	m := &webrtc.MediaEngine{}
 	clocks := map[uint32]bool{}
+	explicitTE := false
 	for _, c := range codecs {
 		var p webrtc.RTPCodecParameters
 		switch c {
+		case teOnly8000:
+			explicitTE = true
+			continue
 		case "opus":
 			p = webrtc.RTPCodecParameters{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus,
 				ClockRate: 48000, Channels: 2, SDPFmtpLine: "minptime=10;useinbandfec=1"}, PayloadType: 109}
@@ -218,6 +225,9 @@ func newFarEnd(t testing.TB, tone float64, codecs ...string) *farEnd {
 		}
 		clocks[p.ClockRate] = true
 		require.NoError(t, m.RegisterCodec(p, webrtc.RTPCodecTypeAudio))
+	}
+	if explicitTE {
+		clocks = map[uint32]bool{8000: true}
 	}
 	for clock, pt := range map[uint32]webrtc.PayloadType{48000: 101, 8000: 100} {
 		if clocks[clock] {
@@ -321,6 +331,7 @@ func (f *farEnd) listen(tr *webrtc.TrackRemote, recv *webrtc.RTPReceiver) {
 			if len(p.Payload) >= 4 && p.Payload[1]&0x80 != 0 && !f.events[p.Timestamp] {
 				f.events[p.Timestamp] = true
 				f.digits = append(f.digits, dtmfEvents[p.Payload[0]])
+				f.durations = append(f.durations, int(p.Payload[2])<<8|int(p.Payload[3]))
 			}
 			f.mu.Unlock()
 			continue
@@ -371,6 +382,15 @@ func (f *farEnd) packetCount() int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.packets
+}
+
+// teOnly8000 in newFarEnd's codecs: telephone-event/8000 whatever the codecs' clocks.
+const teOnly8000 = "telephone-event/8000"
+
+func (f *farEnd) eventDurations() []int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]int(nil), f.durations...)
 }
 
 func (f *farEnd) dtmf() string {

@@ -31,6 +31,7 @@ type peer struct {
 	remotes   map[*webrtc.RTPTransceiver]*remoteTrack
 	localDir  map[string]string // mid -> direction in the local SDP as on the wire
 	remoteDir map[string]string // mid -> direction in the remote SDP
+	offer     string            // our latest offer, as the engine made it (before the page's edits)
 	offerMids []string          // mids of our last offer, for an answer without a=mid
 	remoteOff string            // the last remote offer, to correct our answer against
 	signaling string            // as the page sees it (the engine sets its own earlier)
@@ -213,6 +214,9 @@ func (p *peer) gather(d webrtc.SessionDescription) (string, error) {
 }
 
 func (p *peer) createOffer(r *request) (any, error) {
+	if p.pc.SignalingState() == webrtc.SignalingStateHaveLocalOffer {
+		return p.reoffer(r.ICERestart)
+	}
 	offer, err := p.pc.CreateOffer(&webrtc.OfferOptions{ICERestart: r.ICERestart})
 	if err != nil {
 		return nil, &domError{"InvalidStateError", err.Error()}
@@ -221,11 +225,48 @@ func (p *peer) createOffer(r *request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	mids := midsOf(sdp)
+	return p.offered(sdp), nil
+}
+
+// offered keeps sdp as the engine's own copy of its latest offer and returns it to the page.
+func (p *peer) offered(sdp string) map[string]any {
 	p.mu.Lock()
-	p.offerMids = mids
+	p.offer = sdp
+	p.offerMids = midsOf(sdp)
 	p.mu.Unlock()
-	return map[string]any{"type": "offer", "sdp": sdp}, nil
+	return map[string]any{"type": "offer", "sdp": sdp}
+}
+
+// reoffer makes an offer while the engine's last one is pending, as browsers allow: sip.js
+// re-INVITEs with a fresh offer while ringcentral-web-phone's reconnectMedia has set its
+// ICE restart offer. The engine set that one in pion already (pion gathers only then), and
+// pion cannot roll a pending offer back (v4.2: no have-local-offer->SetLocal(rollback)). So
+// the new offer stays the engine's own copy, on the wire, and pion keeps the pending one:
+// they may differ only where pion does not read its local description again, the ICE
+// credentials and candidates (held by pion's ICE agent, restarted by CreateOffer) and the
+// origin's version. Other changes (tracks added or removed meanwhile) are refused.
+func (p *peer) reoffer(restart bool) (any, error) {
+	pending := p.pc.PendingLocalDescription()
+	if pending == nil {
+		return nil, &domError{"InvalidStateError", "no pending offer"}
+	}
+	offer, err := p.pc.CreateOffer(&webrtc.OfferOptions{ICERestart: restart})
+	if err != nil {
+		return nil, &domError{"InvalidStateError", err.Error()}
+	}
+	if mediaShape(offer.SDP) != mediaShape(pending.SDP) {
+		return nil, &domError{"InvalidStateError", "the media changed while an offer is pending: answer it first"}
+	}
+	select { // a restart gathers anew; the offer is complete (non-trickle)
+	case <-webrtc.GatheringCompletePromise(p.pc):
+	case <-time.After(gatherLimit):
+	}
+	if restart {
+		if offer, err = p.pc.CreateOffer(nil); err != nil {
+			return nil, &domError{"InvalidStateError", err.Error()}
+		}
+	}
+	return p.offered(offer.SDP), nil
 }
 
 func (p *peer) createAnswer() (any, error) {
@@ -249,13 +290,13 @@ func (p *peer) createAnswer() (any, error) {
 // turns sendrecv into sendonly for hold), so the engine keeps its own and takes only the
 // directions from the page's copy: to what goes on the wire, and to what the engine sends.
 func (p *peer) setLocal(r *request) (any, error) {
-	own := p.pc.LocalDescription()
-	if own == nil || own.Type.String() != r.Type {
-		return nil, &domError{"InvalidStateError", "setLocalDescription without createOffer or createAnswer"}
+	own, err := p.ownLocal(r.Type)
+	if err != nil {
+		return nil, err
 	}
-	wire := own.SDP
+	wire := own
 	if r.SDP != "" {
-		wire = withDirections(own.SDP, directionsOf(r.SDP))
+		wire = withDirections(own, directionsOf(r.SDP))
 	}
 	p.mu.Lock()
 	p.localDir = directionsOf(wire)
@@ -277,6 +318,21 @@ func (p *peer) setLocal(r *request) (any, error) {
 		p.emitState()
 	}
 	return map[string]any{"type": r.Type, "sdp": wire}, nil
+}
+
+// ownLocal is the engine's own copy of the description the page sets: its latest offer,
+// which pion holds as pending (or an equivalent, see reoffer), or pion's answer.
+func (p *peer) ownLocal(typ string) (string, error) {
+	own := p.pc.LocalDescription()
+	if own == nil || own.Type.String() != typ {
+		return "", &domError{"InvalidStateError", "setLocalDescription without createOffer or createAnswer"}
+	}
+	if typ != "offer" {
+		return own.SDP, nil
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.offer, nil
 }
 
 func (p *peer) setRemote(r *request) (any, error) {

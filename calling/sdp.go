@@ -196,3 +196,28 @@ func candidatesOf(s string) []iceCandidate {
 	}
 	return out
 }
+
+// mediaShape is what s says about its media, without what an ICE restart or a new
+// version changes (credentials, candidates, the origin line): two offers of the same
+// shape negotiate the same media.
+func mediaShape(s string) string {
+	t := parseSDP(s)
+	var shape []string
+	for _, sec := range t.sections {
+		for _, l := range sec {
+			if !isICELine(l) {
+				shape = append(shape, l)
+			}
+		}
+	}
+	return strings.Join(shape, "\n")
+}
+
+func isICELine(l string) bool {
+	for _, p := range []string{"a=candidate:", "a=end-of-candidates", "a=ice-ufrag:", "a=ice-pwd:", "c="} {
+		if strings.HasPrefix(l, p) {
+			return true
+		}
+	}
+	return false
+}

@@ -29,7 +29,9 @@ type sender struct {
 	w       webrtc.TrackLocalWriter
 	ssrc    uint32
 	pt      uint8
-	dtmfPT  int // -1: telephone-event not negotiated at the codec's clock
+	dtmfPT  int    // -1: telephone-event not negotiated
+	dtmfHz  uint32 // its clock rate: event durations count in it
+	clock   uint32 // the audio codec's clock rate
 	enc     encoder
 	seq     uint16
 	ts      uint32
@@ -53,7 +55,9 @@ func (s *sender) StreamID() string          { return s.streamID }
 func (s *sender) Kind() webrtc.RTPCodecType { return webrtc.RTPCodecTypeAudio }
 
 // Bind picks the first negotiated codec the engine speaks (the order is the offer's, so a
-// PCMU-first offer is answered and sent PCMU-first) and telephone-event at its clock.
+// PCMU-first offer is answered and sent PCMU-first) and telephone-event at its clock, or,
+// as libwebrtc does, at the lowest clock negotiated: gateways offer Opus with
+// telephone-event/8000 only, and browsers send DTMF to them.
 func (s *sender) Bind(ctx webrtc.TrackLocalContext) (webrtc.RTPCodecParameters, error) {
 	codecs := ctx.CodecParameters()
 	var chosen *webrtc.RTPCodecParameters
@@ -66,10 +70,13 @@ func (s *sender) Bind(ctx webrtc.TrackLocalContext) (webrtc.RTPCodecParameters, 
 	if chosen == nil {
 		return webrtc.RTPCodecParameters{}, webrtc.ErrUnsupportedCodec
 	}
-	dtmf := -1
+	dtmf, dtmfHz := -1, uint32(0)
 	for _, c := range codecs {
-		if strings.EqualFold(c.MimeType, mimeTelephoneEvent) && c.ClockRate == chosen.ClockRate {
-			dtmf = int(c.PayloadType)
+		if !strings.EqualFold(c.MimeType, mimeTelephoneEvent) || dtmfHz == chosen.ClockRate {
+			continue
+		}
+		if dtmf < 0 || c.ClockRate == chosen.ClockRate || c.ClockRate < dtmfHz {
+			dtmf, dtmfHz = int(c.PayloadType), c.ClockRate
 		}
 	}
 	enc, err := newEncoder(codecFor(chosen.MimeType))
@@ -77,7 +84,8 @@ func (s *sender) Bind(ctx webrtc.TrackLocalContext) (webrtc.RTPCodecParameters, 
 		return webrtc.RTPCodecParameters{}, err
 	}
 	s.mu.Lock()
-	s.bound, s.w, s.ssrc, s.pt, s.dtmfPT, s.enc = true, ctx.WriteStream(), uint32(ctx.SSRC()), uint8(chosen.PayloadType), dtmf, enc
+	s.bound, s.w, s.ssrc, s.pt, s.dtmfPT, s.dtmfHz, s.enc = true, ctx.WriteStream(), uint32(ctx.SSRC()), uint8(chosen.PayloadType), dtmf, dtmfHz, enc
+	s.clock = chosen.ClockRate
 	s.seq = uint16(randutil.NewMathRandomGenerator().Uint32())
 	s.ts = randutil.NewMathRandomGenerator().Uint32()
 	s.mu.Unlock()
@@ -240,7 +248,10 @@ func (s *sender) dtmfFrame(ticks uint32) bool {
 	}
 	c.sent++
 	end := c.sent >= c.tone.frames
-	duration := min(uint32(c.sent)*ticks, 0xffff)                                  // a 16-bit field: long tones at 48 kHz stop counting
+	// The event's timestamp is the audio's (one timeline on the SSRC); its duration counts
+	// in the event's own clock, which a gateway may have negotiated below the audio's.
+	// A 16-bit field: long tones at 48 kHz stop counting.
+	duration := min(uint64(c.sent)*uint64(ticks)*uint64(s.dtmfHz)/uint64(s.clock), 0xffff)
 	payload := []byte{byte(c.tone.event), 10, byte(duration >> 8), byte(duration)} // volume -10 dBm0
 	if end {
 		payload[1] |= 0x80

@@ -84,11 +84,12 @@ func (c *revokingCRM) tokensUsed() int {
 // "The address book server".
 func TestSecondSignInAfterRevocationServesContacts(t *testing.T) {
 	ctx, w, cfg := setup(t)
-	startOIDC(t, &cfg)
+	oidc := startOIDC(t, &cfg)
 	dav := radicaletest.Start(t)
 	book := dav.MkBook(t, "crm")
 	dav.Put(t, book, "ann", radicaletest.Card("ann", "Ann Example", "TEL;TYPE=WORK:+1 201 555 0123"))
-	crm := newRevokingCRM(t, radicaletest.NewGateway(t, dav).URL)
+	// The gateway checks each token at the provider; the CRM front refuses revoked ones.
+	crm := newRevokingCRM(t, radicaletest.NewCheckingGateway(t, dav, radicaletest.UserinfoCheck(oidc.UserinfoEndpoint())).URL)
 	cfg.Service.OAuth.RevokeURL = crm.srv.URL + "/revoke"
 	cfg.Service.Contacts = &config.Contacts{CardDAVURL: crm.srv.URL + book, Region: "US"}
 	a := apptest.Launch(t, cfg)

@@ -40,6 +40,8 @@ func (e *LoadError) Cancelled() bool {
 		return e.Code == codePolicyInterruptedByChange
 	case domainPlugin:
 		return e.Code == codePluginWillHandleLoad
+	case domainWebView2:
+		return e.Code == webErrorOperationCancelled
 	}
 	return false
 }

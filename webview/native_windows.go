@@ -15,23 +15,39 @@ import (
 // window hides (or calls OnClose), a secondary window is destroyed by the package and calls
 // OnClose, and the loop ends only on Quit.
 //
-// Still missing here, for now:
-//   - OnNavigate and OnLoadFailed are never called (WebView2's events are not wired up);
-//   - detach cannot take back webview_go's WebView2 message handler, so until the window
-//     is destroyed (the next turn of the loop) its page can still call bound functions;
+// The package also adds WebView2 event handlers of its own to webview_go's view
+// (webview2_windows.go): the host channel (WebMessageReceived), the navigation policy
+// (NavigationStarting, FrameNavigationStarting), OnNavigate and OnLoadCommitted (SourceChanged,
+// ContentLoading), OnLoadFailed (NavigationCompleted), the microphone permission
+// (PermissionRequested), and no popup windows (NewWindowRequested).
+//
+// Still missing here:
 //   - a window made Hidden is shown for a moment first (webview_go shows it in its
 //     constructor);
-//   - the memory settings are WebKitGTK's and do not apply.
+//   - the memory settings are WebKitGTK's and do not apply;
+//   - WebView2's user data folder is webview_go's choice (see DataDir).
 
 type win32Window struct {
 	w    *Window
 	wv   wv.WebView
 	hwnd windows.HWND
+	wv2  *webview2 // nil if the view has no WebView2 controller
+
+	micOrigin string // pages allowed the microphone (AllowMediaFor)
 }
+
+// checkRuntime makes sure WebView2 is there before webview_go needs it (webview2runtime_windows.go).
+func checkRuntime(title string) error { return checkWebView2(title) }
 
 func newNative(w *Window) native {
 	v := newPlainView(w.opts)
 	n := &win32Window{w: w, wv: v, hwnd: windows.HWND(v.Window())}
+	wv2, err := attachWebView2(w, v)
+	if err != nil {
+		slog.Default().Error("webview: WebView2's events cannot be reached: no navigation policy, host channel or load errors",
+			"window", w.opts.Title, "err", err)
+	}
+	n.wv2 = wv2
 	if err := subclassWindow(n.hwnd, w); err != nil {
 		// The window still works; its close button is webview_go's: it destroys the window
 		// without OnClose, and ends the app with the last window.
@@ -61,6 +77,7 @@ func (n *win32Window) hide() {
 
 func (n *win32Window) detach() {
 	detachSubclass(n.hwnd) // first, so that hiding reports nothing, as on Linux
+	n.wv2.detach()         // no page event reaches the window after this
 	hideNative(n.hwnd)
 }
 
@@ -68,15 +85,51 @@ func (n *win32Window) destroy() {
 	if n.wv == loop {
 		return // see loop
 	}
+	n.wv2.free()
 	n.wv.Destroy() // puts back a procedure of its own, then destroys the HWND
 	unsubclassWindow(n.hwnd)
 }
 
-func (n *win32Window) addScript(js string, _ bool) { plainAddScript(n.wv, js) }
-func (n *win32Window) listenHost()                 {}
-func (n *win32Window) evalHost(js string)          { plainEvalHost(n.wv, js) }
+func (n *win32Window) addScript(js string, host bool) {
+	if err := n.wv2.addScript(webView2Script(js, host)); err != nil {
+		slog.Default().Error("webview: a document-start script was not added", "window", n.w.opts.Title, "err", err)
+	}
+}
 
-// DataDir is not known here: WebView2 keeps website data in its own place.
+func (n *win32Window) listenHost() {
+	if !n.wv2.listenHost() {
+		slog.Default().Error("webview: the host message handler was not added", "window", n.w.opts.Title)
+	}
+}
+
+// evalHost runs js in the top document (ExecuteScript never reaches frames), in the page's
+// world: WebView2 has no other.
+func (n *win32Window) evalHost(js string) {
+	if err := n.wv2.eval(js); err != nil {
+		slog.Default().Error("webview: a host script was not run", "window", n.w.opts.Title, "err", err)
+	}
+}
+
+func (n *win32Window) setMicrophoneOrigin(origin string) { n.micOrigin = origin }
+
+// permission answers a page's permission request; UI thread.
+func (w *Window) permission(uri string, kind wv2PermissionKind) wv2PermissionState {
+	n, ok := w.nat.(*win32Window)
+	if !ok || w.gone {
+		return wv2Deny
+	}
+	return wv2PermissionFor(kind, uri, n.micOrigin)
+}
+
+// DataDir returns where WebView2 keeps the website data of the main window (localStorage,
+// IndexedDB, cookies), as WebView2 reports it. webview_go chooses it, %APPDATA%\<exe name>,
+// and offers no way to choose another: WEBVIEW2_USER_DATA_FOLDER is honoured only by
+// Microsoft's WebView2Loader.dll, which webview_go uses only if it is next to the exe.
+// Call it on the UI thread (in a Dispatch, or between New and Run).
 func (u *UI) DataDir() (string, error) {
-	return "", errors.New("webview: the website data directory is only known on Linux")
+	n, ok := u.main.nat.(*win32Window)
+	if !ok {
+		return "", errors.New("webview: the main window has no view")
+	}
+	return n.wv2.userDataFolder()
 }

@@ -11,10 +11,11 @@ import wv "github.com/webview/webview_go"
 // It is never destroyed before the process ends, so Dispatch can always reach it.
 var loop wv.WebView
 
-func platformInit(string) error { return nil }
-func platformRun()              { loop.Run() }
-func platformQuit()             { loop.Terminate() }
-func platformDispatch(f func()) { loop.Dispatch(f) }
+// platformInit checks what the platform needs before the first window (checkRuntime).
+func platformInit(prgname string) error { return checkRuntime(prgname) }
+func platformRun()                      { loop.Run() }
+func platformQuit()                     { loop.Terminate() }
+func platformDispatch(f func())         { loop.Dispatch(f) }
 
 // newPlainView makes a webview_go window with the options' title and size; the first one
 // made carries the loop. webview_go shows it at once.
@@ -31,10 +32,3 @@ func newPlainView(o Options) wv.WebView {
 	v.SetSize(o.Width, o.Height, wv.Hint(hint))
 	return v
 }
-
-// Outside Linux there is no isolated world yet (the windows branch builds WebView2's): a host
-// script runs in the page's world, and nothing reaches OnHostMessage. The app's bridge is then
-// not connected, rather than connected through webview_go's injectable bindings.
-
-func plainAddScript(v wv.WebView, js string) { v.Init(js) }
-func plainEvalHost(v wv.WebView, js string)  { v.Eval(js) }

@@ -549,7 +549,7 @@ func (w *Window) allowLoad(uri string, stage loadStage, gesture bool) bool {
 // loadFailed reports a failed top-level load and says whether it was handled (so the platform
 // can skip its own error page).
 func (w *Window) loadFailed(uri string, err *LoadError) bool {
-	if err.Cancelled() {
+	if err.Cancelled() || !nativeLoadFailures { // see navreport.go
 		return false
 	}
 	w.mu.Lock()

@@ -17,7 +17,19 @@ const runKey = `Software\Microsoft\Windows\CurrentVersion\Run`
 func Supported() bool { return true }
 
 // Enabled reports whether the Run value is there.
-func Enabled() (bool, error) {
+func Enabled() (bool, error) { return enabledValue(runValueName) }
+
+// Enable sets the Run value to start exe (an absolute path) with args. One
+// registry write is atomic by itself.
+func Enable(exe string, args ...string) error { return enableValue(runValueName, exe, args) }
+
+// Disable deletes the Run value; a missing one is not an error.
+func Disable() error { return disableValue(runValueName) }
+
+// The functions below take the value's name, so that tests write a value of their own and
+// leave the app's entry alone.
+
+func enabledValue(name string) (bool, error) {
 	k, err := registry.OpenKey(registry.CURRENT_USER, runKey, registry.QUERY_VALUE)
 	if errors.Is(err, registry.ErrNotExist) {
 		return false, nil
@@ -26,19 +38,17 @@ func Enabled() (bool, error) {
 		return false, fmt.Errorf("autostart: open HKCU\\%s: %w", runKey, err)
 	}
 	defer k.Close()
-	_, _, err = k.GetStringValue(runValueName)
+	_, _, err = k.GetStringValue(name)
 	if errors.Is(err, registry.ErrNotExist) {
 		return false, nil
 	}
 	if err != nil {
-		return false, fmt.Errorf("autostart: read HKCU\\%s\\%s: %w", runKey, runValueName, err)
+		return false, fmt.Errorf("autostart: read HKCU\\%s\\%s: %w", runKey, name, err)
 	}
 	return true, nil
 }
 
-// Enable sets the Run value to start exe (an absolute path) with args. One
-// registry write is atomic by itself.
-func Enable(exe string, args ...string) error {
+func enableValue(name, exe string, args []string) error {
 	if err := checkExe(exe); err != nil {
 		return err
 	}
@@ -51,14 +61,13 @@ func Enable(exe string, args ...string) error {
 		return fmt.Errorf("autostart: open HKCU\\%s: %w", runKey, err)
 	}
 	defer k.Close()
-	if err := k.SetStringValue(runValueName, line); err != nil {
-		return fmt.Errorf("autostart: write HKCU\\%s\\%s: %w", runKey, runValueName, err)
+	if err := k.SetStringValue(name, line); err != nil {
+		return fmt.Errorf("autostart: write HKCU\\%s\\%s: %w", runKey, name, err)
 	}
 	return nil
 }
 
-// Disable deletes the Run value; a missing one is not an error.
-func Disable() error {
+func disableValue(name string) error {
 	k, err := registry.OpenKey(registry.CURRENT_USER, runKey, registry.SET_VALUE)
 	if errors.Is(err, registry.ErrNotExist) {
 		return nil
@@ -67,8 +76,8 @@ func Disable() error {
 		return fmt.Errorf("autostart: open HKCU\\%s: %w", runKey, err)
 	}
 	defer k.Close()
-	if err := k.DeleteValue(runValueName); err != nil && !errors.Is(err, registry.ErrNotExist) {
-		return fmt.Errorf("autostart: delete HKCU\\%s\\%s: %w", runKey, runValueName, err)
+	if err := k.DeleteValue(name); err != nil && !errors.Is(err, registry.ErrNotExist) {
+		return fmt.Errorf("autostart: delete HKCU\\%s\\%s: %w", runKey, name, err)
 	}
 	return nil
 }

@@ -34,6 +34,10 @@ const Widget3xURL = "https://apps.ringcentral.com/integration/ringcentral-embedd
 // DefaultSignInTimeout bounds how long a sign-in waits for the provider's callback.
 const DefaultSignInTimeout = 5 * time.Minute
 
+// DefaultWidgetStartTimeout is how long a loaded widget page has to announce itself before
+// the app shows its offline page.
+const DefaultWidgetStartTimeout = time.Minute
+
 // AuthorizationPath is the app's own path for the widget's authorize button; not a setting.
 const AuthorizationPath = "/authorize"
 
@@ -53,6 +57,17 @@ type Widget struct {
 	// FrameOrigins are the origins whose frames the widget's page may load (see frames.go);
 	// nil means DefaultFrameOrigins. The widget's own origin is always allowed.
 	FrameOrigins []string `json:"frameOrigins,omitempty"`
+	// StartTimeout: a widget page that has not announced itself this long after it was loaded
+	// counts as not loaded (default 1m).
+	StartTimeout Duration `json:"startTimeout,omitempty"`
+}
+
+// StartWithin is StartTimeout with its default.
+func (w Widget) StartWithin() time.Duration {
+	if w.StartTimeout == 0 {
+		return DefaultWidgetStartTimeout
+	}
+	return time.Duration(w.StartTimeout)
 }
 
 // Service is the third-party (CRM) service registered in the widget.
@@ -341,6 +356,9 @@ func (c Config) Validate() error {
 		if _, err := parseHTTPURL("widget.params.redirectUri", c.Widget.Params["redirectUri"]); err != nil {
 			return err
 		}
+	}
+	if c.Widget.StartTimeout < 0 {
+		return errors.New("widget.startTimeout must be positive")
 	}
 	s := c.Service
 	if strings.TrimSpace(s.Name) == "" {

@@ -164,6 +164,14 @@ func TestLoadBrokenSteadyFileFailsPromptly(t *testing.T) {
 	assert.Less(t, time.Since(start), settleTime, "a steady broken file is not waited on")
 }
 
+func TestWidgetStartTimeout(t *testing.T) {
+	assert.Equal(t, DefaultWidgetStartTimeout, Widget{}.StartWithin())
+	assert.Equal(t, 5*time.Second, Widget{StartTimeout: Duration(5 * time.Second)}.StartWithin())
+	c := Default()
+	c.Widget.StartTimeout = -1
+	assert.ErrorContains(t, c.Validate(), "widget.startTimeout")
+}
+
 // TestOneRuleForTokenURLs: the rule signin and contacts apply (https, plain http only to
 // this machine) is checked at load, with the file's line, not later by the part that
 // would send the token.

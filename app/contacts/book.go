@@ -61,40 +61,86 @@ func (b *Book) Clear() {
 // HandleContacts answers contactsPath: body {page, syncTimestamp}. Page 1 syncs with the
 // server; later pages come from the answer frozen at page 1, so pages never disagree.
 func (b *Book) HandleContacts(ctx context.Context, body json.RawMessage) (any, error) {
-	var req struct {
-		Page          json.RawMessage `json:"page"`
-		SyncTimestamp json.RawMessage `json:"syncTimestamp"`
-	}
-	if err := decodeBody(body, &req); err != nil {
+	req, err := decodeContactsRequest(body)
+	if err != nil {
 		return nil, err
 	}
-	page, ok := intOf(req.Page)
-	if !ok || page < 1 {
-		page = 1
-	}
-	from, hasFrom := intOf(req.SyncTimestamp)
 	ctx, cancel := context.WithTimeout(ctx, contactsTimeout)
 	defer cancel()
-
-	if page > 1 {
-		b.mu.RLock()
-		a := b.paged
-		b.mu.RUnlock()
-		if a != nil && a.hasFrom == hasFrom && a.from == from {
-			return a.page(int(page), b.cfg.PageSize), nil
+	if req.page > 1 {
+		if p, ok := b.pageOfLastAnswer(req); ok {
+			return p, nil
 		}
 		// The first page's answer is gone (Clear, or another page 1 since): build it again.
 	}
 	if err := b.sync(ctx); err != nil {
 		return nil, b.failed(err)
 	}
+	return b.answerFromHeld(req)
+}
+
+// HeldContacts answers a /contacts request from what the book holds, without asking the
+// server: after a failed sync the widget keeps its list only if it gets an array (an
+// {error} empties it, PROTOCOL.md, Contacts), and the book's last good sync is what it
+// shows. ok is false when the book holds nothing (never synced, or cleared).
+func (b *Book) HeldContacts(body json.RawMessage) (any, bool) {
+	req, err := decodeContactsRequest(body)
+	if err != nil {
+		return nil, false
+	}
+	if req.page > 1 {
+		if p, ok := b.pageOfLastAnswer(req); ok {
+			return p, true
+		}
+	}
+	v, err := b.answerFromHeld(req)
+	return v, err == nil
+}
+
+// contactsRequest is a /contacts body: {page, syncTimestamp}.
+type contactsRequest struct {
+	page    int64
+	from    int64
+	hasFrom bool
+}
+
+func decodeContactsRequest(body json.RawMessage) (contactsRequest, error) {
+	var raw struct {
+		Page          json.RawMessage `json:"page"`
+		SyncTimestamp json.RawMessage `json:"syncTimestamp"`
+	}
+	if err := decodeBody(body, &raw); err != nil {
+		return contactsRequest{}, err
+	}
+	page, ok := intOf(raw.Page)
+	if !ok || page < 1 {
+		page = 1
+	}
+	from, hasFrom := intOf(raw.SyncTimestamp)
+	return contactsRequest{page: page, from: from, hasFrom: hasFrom}, nil
+}
+
+// pageOfLastAnswer serves page 2+ of the answer built for page 1 of the same sync.
+func (b *Book) pageOfLastAnswer(req contactsRequest) (any, bool) {
+	b.mu.RLock()
+	a := b.paged
+	b.mu.RUnlock()
+	if a == nil || a.hasFrom != req.hasFrom || a.from != req.from {
+		return nil, false
+	}
+	return a.page(int(req.page), b.cfg.PageSize), true
+}
+
+// answerFromHeld builds the answer to req from the book's state and keeps it for the
+// following pages.
+func (b *Book) answerFromHeld(req contactsRequest) (any, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.st == nil {
 		return nil, errCleared
 	}
-	b.paged = b.st.answer(from, hasFrom, b.cfg.ServiceName)
-	return b.paged.page(int(page), b.cfg.PageSize), nil
+	b.paged = b.st.answer(req.from, req.hasFrom, b.cfg.ServiceName)
+	return b.paged.page(int(req.page), b.cfg.PageSize), nil
 }
 
 // HandleSearch answers contactSearchPath: body {searchString}; at most PageSize contacts.

@@ -2,11 +2,13 @@ package contacts
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -272,4 +274,44 @@ func TestBearerRefresh(t *testing.T) {
 	revoked := conf.Client(context.Background(), &oauth2.Token{AccessToken: "x", RefreshToken: "revoked", Expiry: time.Now().Add(-time.Minute)})
 	_, err := New(Config{URL: g.URL + "/" + radicaletest.User + "/contacts/"}, revoked, nil).HandleContacts(context.Background(), nil)
 	require.ErrorIs(t, err, ErrUnauthorized)
+}
+
+// TestHeldContactsAfterTheServerWentAway: the book answers /contacts from its last good
+// sync when asked to (the app does so when a sync fails, so the widget keeps its list);
+// before any sync and after Clear it holds nothing.
+func TestHeldContactsAfterTheServerWentAway(t *testing.T) {
+	_, g, _ := seeded(t)
+	var down atomic.Bool
+	client := bearerClient("good-token")
+	client.Transport = failingWhen{&down, client.Transport}
+	b := New(Config{URL: g.URL + "/" + radicaletest.User + "/contacts/", ServiceName: "TestCRM", Region: "US", PageSize: 100}, client, nil)
+	_, ok := b.HeldContacts([]byte(`{"page":1}`))
+	require.False(t, ok, "nothing held before the first sync")
+
+	first := contactsPage(t, b, `{"page":1}`)
+	down.Store(true) // the server goes away
+	b.now = func() time.Time { return time.Now().Add(staleAfter) }
+	_, err := b.HandleContacts(context.Background(), []byte(`{"page":1}`))
+	require.Error(t, err)
+
+	v, ok := b.HeldContacts([]byte(`{"page":1}`))
+	require.True(t, ok)
+	require.Equal(t, ids(first.Data), ids(v.(*ContactsResponse).Data), "the last good list, whole")
+
+	b.Clear()
+	_, ok = b.HeldContacts([]byte(`{"page":1}`))
+	require.False(t, ok, "nothing held after a sign-out")
+}
+
+// failingWhen fails every request while down is set, as a server that went away.
+type failingWhen struct {
+	down *atomic.Bool
+	next http.RoundTripper
+}
+
+func (f failingWhen) RoundTrip(r *http.Request) (*http.Response, error) {
+	if f.down.Load() {
+		return nil, errors.New("dial tcp: connection refused")
+	}
+	return f.next.RoundTrip(r)
 }

@@ -31,8 +31,13 @@ rm -f "$out"
 
 # webview_go includes <EventToken.h>; mingw ships eventtoken.h (see include/EventToken.h).
 # Its cgo LDFLAGS link libstdc++ and winpthread statically, so the exe needs no mingw DLLs.
+# The package webview's own WebView2 handlers (webview/webview2_windows.c) use the WebView2.h
+# that webview_go vendors; cgo cannot name another module's directory, so it is passed here.
+webview_go=$(cd "$pkgdir" && go mod download github.com/webview/webview_go 2>/dev/null && go list -m -f '{{.Dir}}' github.com/webview/webview_go 2>/dev/null || true)
+webview2_include=${webview_go:+$webview_go/libs/mswebview2/include}
 env CGO_ENABLED=1 GOOS=windows GOARCH=amd64 \
 	CC=x86_64-w64-mingw32-gcc-posix CXX=x86_64-w64-mingw32-g++-posix \
+	CGO_CFLAGS="-I$here/include ${webview2_include:+-I$webview2_include} ${CGO_CFLAGS:-}" \
 	CGO_CXXFLAGS="-I$here/include ${CGO_CXXFLAGS:-}" \
 	go build -C "$pkgdir" -trimpath -ldflags "-s -w -H windowsgui -X main.version=$version" -o "$out" .
 
