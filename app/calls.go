@@ -261,10 +261,14 @@ func (a *App) withdraw(f func()) {
 }
 
 // setCallLine shows the calls in the tray.
-func (a *App) setCallLine(line string) {
+func (a *App) setCallLine(line string) { a.setTrayText(&a.snap.Call, line) }
+
+// setTrayText sets one text of the snapshot (a field of a.snap) under the lock, and
+// redraws the tray when it changed.
+func (a *App) setTrayText(field *string, text string) {
 	a.mu.Lock()
-	same := a.snap.Call == line
-	a.snap.Call = line
+	same := *field == text
+	*field = text
 	a.mu.Unlock()
 	if !same {
 		a.changed()

@@ -170,15 +170,7 @@ func plainReason(reason string) string {
 }
 
 // setCallingNote shows how calls go in the tray.
-func (a *App) setCallingNote(note string) {
-	a.mu.Lock()
-	same := a.snap.CallingNote == note
-	a.snap.CallingNote = note
-	a.mu.Unlock()
-	if !same {
-		a.changed()
-	}
-}
+func (a *App) setCallingNote(note string) { a.setTrayText(&a.snap.CallingNote, note) }
 
 // sendRingOut tells the widget to call with RingOut from loc. It takes calling settings
 // once it is logged in (it ignores them before), so this runs at every login too.

@@ -2,17 +2,14 @@ package app
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/subtle"
 	_ "embed"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 
 	"github.com/embeddable-tray/embeddable-tray/internal/localpage"
 )
@@ -24,7 +21,7 @@ import (
 //go:embed calls_location.html
 var locationHTML string
 
-var locationTmpl = localpage.Parse("location", locationHTML)
+var locationTmpl = localpage.ParseForm("location", locationHTML)
 
 // errNoLocation: the user chose not to give a number (or closed the window).
 var errNoLocation = errors.New("no RingOut number given")
@@ -104,116 +101,34 @@ type locationData struct {
 	Action, CSRF   string
 }
 
-// promptMyLocation asks for RingOut's number on a one-shot loopback page opened with open,
-// and waits. why says why calls cannot go through the window. It returns errNoLocation when
-// the user declines or closes the window, ctx's error when ctx ends first. The page takes one
-// POST carrying the page's token, with its own Host and Origin (as app/apppassword's prompt).
+// promptMyLocation asks for RingOut's number on a one-shot local page (localpage.Ask) opened
+// with open, and waits. why says why calls cannot go through the window. It returns
+// errNoLocation when the user declines or closes the window, ctx's error when ctx ends first.
 func promptMyLocation(ctx context.Context, open func(title, url string) (<-chan struct{}, func(), error), why string) (string, error) {
-	f := &locationForm{path: "/" + rand.Text(), csrf: rand.Text(), why: why, results: make(chan locationResult, 1)}
-	srv, err := localpage.Listen(func(addr string) http.Handler { f.addr = addr; return f }, nil)
-	if err != nil {
-		return "", fmt.Errorf("cannot serve the RingOut prompt: %w", err)
-	}
-	defer func() { _ = srv.Close() }()
-	closed, dismiss, err := open("Your phone for calls", "http://"+f.addr+f.path)
-	if err != nil {
-		return "", fmt.Errorf("cannot open the RingOut prompt: %w", err)
-	}
-	defer dismiss()
-	select {
-	case r := <-f.results:
-		return r.number, r.err
-	case <-closed:
-		return "", errNoLocation
-	case <-ctx.Done():
-		return "", ctx.Err()
-	}
+	show := func(url string) (<-chan struct{}, func(), error) { return open("Your phone for calls", url) }
+	return localpage.Ask(ctx, show, locationForm(why))
 }
 
-type locationResult struct {
-	number string
-	err    error
-}
-
-type locationForm struct {
-	addr, path, csrf, why string
-	results               chan locationResult // size 1
-	mu                    sync.Mutex          // one POST judged at a time
-	used                  bool
-}
-
-func (f *locationForm) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	switch {
-	case r.Host != f.addr:
-		http.Error(w, "bad host", http.StatusBadRequest)
-	case r.URL.Path != f.path:
-		http.NotFound(w, r)
-	case r.Method == http.MethodGet:
-		f.mu.Lock()
-		used := f.used
-		f.mu.Unlock()
-		if used {
-			f.write(w, http.StatusGone, locationData{Done: true, Title: "Already answered", Message: "This question is over."})
-			return
-		}
-		f.write(w, http.StatusOK, f.form("", ""))
-	case r.Method == http.MethodPost:
-		f.post(w, r)
-	default:
-		w.Header().Set("Allow", "GET, POST")
-		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+// locationForm is the RingOut question: one phone number, checked by myLocationNumber.
+func locationForm(why string) localpage.Form[string] {
+	page := func(tok localpage.Token, number, message string) locationData {
+		return locationData{Why: why, Number: number, Message: message, Action: tok.Action, CSRF: tok.CSRF}
 	}
-}
-
-func (f *locationForm) post(w http.ResponseWriter, r *http.Request) {
-	if o := r.Header.Get("Origin"); o != "" && o != "http://"+f.addr {
-		http.Error(w, "bad origin", http.StatusForbidden)
-		return
+	return localpage.Form[string]{
+		Name:     "the RingOut prompt",
+		Template: locationTmpl,
+		MaxBody:  4 << 10,
+		Blank:    func(tok localpage.Token) any { return page(tok, "", "") },
+		Save: func(tok localpage.Token, fields url.Values) (string, any, bool) {
+			typed := fields.Get("number")
+			n, ok := myLocationNumber(typed)
+			if !ok {
+				return "", page(tok, typed, "Enter a phone number with its country code, such as +1 555 123 4567."), false
+			}
+			return n, locationData{Done: true, Title: "Saved", Message: "Calls ring " + n + " first."}, true
+		},
+		Cancelled:     errNoLocation,
+		CancelledPage: locationData{Done: true, Title: "Calls open in your browser", Message: "Calls from phone links open in the RingCentral web app."},
+		Over:          locationData{Done: true, Title: "Already answered", Message: "This question is over."},
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, 4<<10)
-	if err := r.ParseForm(); err != nil {
-		http.Error(w, "bad form", http.StatusBadRequest)
-		return
-	}
-	if subtle.ConstantTimeCompare([]byte(r.PostForm.Get("csrf")), []byte(f.csrf)) != 1 {
-		http.Error(w, "bad or missing form token", http.StatusForbidden)
-		return
-	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.used {
-		f.write(w, http.StatusGone, locationData{Done: true, Title: "Already answered", Message: "This question is over."})
-		return
-	}
-	var res locationResult
-	switch r.PostForm.Get("action") {
-	case "cancel":
-		res.err = errNoLocation
-	case "save":
-		typed := r.PostForm.Get("number")
-		n, ok := myLocationNumber(typed)
-		if !ok {
-			f.write(w, http.StatusBadRequest, f.form(typed, "Enter a phone number with its country code, such as +1 555 123 4567."))
-			return
-		}
-		res.number = n
-	default:
-		http.Error(w, "unknown action", http.StatusBadRequest)
-		return
-	}
-	f.used = true
-	f.results <- res
-	if res.err != nil {
-		f.write(w, http.StatusOK, locationData{Done: true, Title: "Calls open in your browser", Message: "Calls from phone links open in the RingCentral web app."})
-		return
-	}
-	f.write(w, http.StatusOK, locationData{Done: true, Title: "Saved", Message: "Calls ring " + res.number + " first."})
-}
-
-func (f *locationForm) form(number, message string) locationData {
-	return locationData{Why: f.why, Number: number, Message: message, Action: f.path, CSRF: f.csrf}
-}
-
-func (f *locationForm) write(w http.ResponseWriter, status int, d locationData) {
-	localpage.Write(w, status, locationTmpl, d)
 }

@@ -111,3 +111,10 @@ func TestCallerFromRealShapes(t *testing.T) {
 		})
 	}
 }
+
+// drain waits until everything queued before it ran (only tests need to).
+func (ns *notes) drain() {
+	done := make(chan struct{})
+	ns.do(func() { close(done) })
+	<-done
+}

@@ -101,10 +101,3 @@ func (ns *notes) show(n Notifier, title, body string, onClick func()) {
 		}
 	})
 }
-
-// drain waits until everything queued before it ran (tests).
-func (ns *notes) drain() {
-	done := make(chan struct{})
-	ns.do(func() { close(done) })
-	<-done
-}

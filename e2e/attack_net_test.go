@@ -6,6 +6,7 @@ package e2e
 // test names the SECURITY.md row it proves.
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"net"
@@ -26,6 +27,7 @@ import (
 
 	"github.com/embeddable-tray/embeddable-tray/app/config"
 	"github.com/embeddable-tray/embeddable-tray/e2e/apptest"
+	"github.com/embeddable-tray/embeddable-tray/e2e/standin"
 	"github.com/embeddable-tray/embeddable-tray/internal/keyringtest"
 	"github.com/embeddable-tray/embeddable-tray/internal/radicaletest"
 )
@@ -134,10 +136,7 @@ func TestCardDAVRedirectElsewhereGetsNoToken(t *testing.T) {
 	defer dav.Close()
 	cfg.Service.Contacts = &config.Contacts{CardDAVURL: dav.URL + "/dav/book/"}
 	apptest.Launch(t, cfg)
-	registration(ctx, t, w, 0)
-	seq := w.Seq()
-	require.NoError(t, w.ClickAuthorize(ctx))
-	authStatus(ctx, t, w, seq, true)
+	signIn(ctx, t, w)
 
 	resp, err := w.Request(ctx, "/contacts", map[string]any{"page": 1})
 	require.NoError(t, err)
@@ -156,40 +155,19 @@ func TestEndlessCardDAVAnswerIsCut(t *testing.T) {
 	const bound = 32<<20 + 16<<20 // the cap, plus what the sockets can buffer
 	ctx, w, cfg := setup(t)
 	startOIDC(t, &cfg)
-	var mu sync.Mutex
-	var written []int64
-	dav := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_, _ = io.Copy(io.Discard, r.Body)
-		w.WriteHeader(http.StatusMultiStatus)
-		n, _ := io.WriteString(w, `<?xml version="1.0"?><d:multistatus xmlns:d="DAV:"><d:response><d:href>`)
-		total := int64(n)
-		chunk := []byte(strings.Repeat("a", 64<<10))
-		for r.Context().Err() == nil {
-			n, err := w.Write(chunk)
-			total += int64(n)
-			if err != nil {
-				break
-			}
-		}
-		mu.Lock()
-		written = append(written, total)
-		mu.Unlock()
-	}))
+	endless := radicaletest.NewEndless(0)
+	dav := httptest.NewServer(endless)
 	defer dav.Close()
 	cfg.Service.Contacts = &config.Contacts{CardDAVURL: dav.URL + "/dav/book/"}
 	apptest.Launch(t, cfg)
-	registration(ctx, t, w, 0)
-	seq := w.Seq()
-	require.NoError(t, w.ClickAuthorize(ctx))
-	authStatus(ctx, t, w, seq, true)
+	signIn(ctx, t, w)
 
 	resp, err := w.Request(ctx, "/contacts", map[string]any{"page": 1})
 	require.NoError(t, err, "the widget gets an answer before it gives up")
 	assertError(t, resp, "larger than")
 	dav.CloseClientConnections()
 	dav.Close() // waits for the handlers
-	mu.Lock()
-	defer mu.Unlock()
+	written := endless.Written()
 	require.NotEmpty(t, written)
 	for _, n := range written {
 		assert.LessOrEqual(t, n, int64(bound), "bytes one answer could push into the app")
@@ -353,4 +331,14 @@ func TestBrowserSignInKeepsStateOffTheCommandLine(t *testing.T) {
 		resp.Body.Close()
 		assert.NotEqual(t, http.StatusFound, resp.StatusCode, "the one-time URL leads nowhere a second time")
 	}
+}
+
+// signIn is the user's sign-in through the widget: the app registers, Authorize is
+// clicked, and the widget is told it is authorized.
+func signIn(ctx context.Context, t *testing.T, w *standin.Widget) {
+	t.Helper()
+	registration(ctx, t, w, 0)
+	seq := w.Seq()
+	require.NoError(t, w.ClickAuthorize(ctx))
+	authStatus(ctx, t, w, seq, true)
 }

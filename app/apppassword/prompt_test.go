@@ -4,7 +4,6 @@ import (
 	"context"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
@@ -34,6 +33,12 @@ func (w *fakeWindow) open(u string) (<-chan struct{}, func(), error) {
 }
 
 // prompted runs Prompt in the background and returns the page URL and its outcome.
+// result is what Prompt returned.
+type result struct {
+	password string
+	err      error
+}
+
 func prompted(t *testing.T, ctx context.Context, w *fakeWindow) (string, <-chan result) {
 	t.Helper()
 	out := make(chan result, 1)
@@ -204,21 +209,4 @@ func TestPromptRefuses(t *testing.T) {
 	r := outcome(t, out)
 	require.NoError(t, r.err)
 	assert.Equal(t, "pw", r.password)
-}
-
-// TestPromptSecondPost: the form takes one answer; a second one is refused, not used.
-func TestPromptSecondPost(t *testing.T) {
-	f := &form{addr: "127.0.0.1:1", path: "/p", csrf: "tok", results: make(chan result, 1)}
-	serve := func(form url.Values) int {
-		req, _ := http.NewRequest(http.MethodPost, "http://127.0.0.1:1/p", strings.NewReader(form.Encode()))
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		rec := httptest.NewRecorder()
-		f.ServeHTTP(rec, req)
-		return rec.Code
-	}
-	assert.Equal(t, http.StatusOK, serve(url.Values{"csrf": {"tok"}, "action": {"save"}, "password": {"first"}}))
-	assert.Equal(t, http.StatusGone, serve(url.Values{"csrf": {"tok"}, "action": {"save"}, "password": {"second"}}))
-	assert.Equal(t, http.StatusGone, serve(url.Values{"csrf": {"tok"}, "action": {"cancel"}}))
-	require.Len(t, f.results, 1)
-	assert.Equal(t, result{password: "first"}, <-f.results)
 }

@@ -168,37 +168,16 @@ func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { retu
 // more than the cap plus what the sockets buffer.
 func TestEndlessAnswerIsCut(t *testing.T) {
 	const socketSlack = 16 << 20 // kernel send and receive buffers on loopback, at most
-	var mu sync.Mutex
-	var written []int64
-	done := make(chan struct{}, 8)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		defer func() { done <- struct{}{} }()
-		_, _ = io.Copy(io.Discard, r.Body)
-		w.Header().Set("Content-Type", "application/xml")
-		w.WriteHeader(http.StatusMultiStatus)
-		n, _ := io.WriteString(w, `<?xml version="1.0"?><d:multistatus xmlns:d="DAV:"><d:response><d:href>`)
-		total := int64(n)
-		chunk := []byte(strings.Repeat("a", 64<<10))
-		for r.Context().Err() == nil {
-			n, err := w.Write(chunk)
-			total += int64(n)
-			if err != nil {
-				break
-			}
-		}
-		mu.Lock()
-		written = append(written, total)
-		mu.Unlock()
-	}))
+	endless := radicaletest.NewEndless(8)
+	srv := httptest.NewServer(endless)
 	defer srv.Close()
 
 	b := guardedBook(t, srv.URL+"/dav/book/", &currentToken{tok: "t"})
 	_, err := b.HandleContacts(context.Background(), []byte(`{"page":1}`))
 	require.Error(t, err)
 	srv.CloseClientConnections()
-	<-done // at least the request that failed the handler has ended
-	mu.Lock()
-	defer mu.Unlock()
+	<-endless.Done // at least the request that failed the handler has ended
+	written := endless.Written()
 	require.NotEmpty(t, written)
 	for _, n := range written {
 		assert.LessOrEqual(t, n, int64(maxResponse+socketSlack), "bytes the server got to write into one answer")

@@ -24,12 +24,7 @@ type tokenEndpoint struct {
 
 func (p *tokenEndpoint) serve(t *testing.T) *httptest.Server {
 	mux := http.NewServeMux()
-	mux.HandleFunc("/authorize", func(w http.ResponseWriter, r *http.Request) {
-		q := r.URL.Query()
-		to, _ := url.Parse(q.Get("redirect_uri"))
-		to.RawQuery = url.Values{"code": {"the-code"}, "state": {q.Get("state")}}.Encode()
-		http.Redirect(w, r, to.String(), http.StatusFound)
-	})
+	mux.HandleFunc("/authorize", approve)
 	mux.HandleFunc("POST /token", func(w http.ResponseWriter, r *http.Request) {
 		_ = r.ParseForm()
 		p.mu.Lock()
@@ -112,12 +107,7 @@ func TestTokenEndpointRedirectElsewhereNotFollowed(t *testing.T) {
 	}))
 	defer evil.Close()
 	mux := http.NewServeMux()
-	mux.HandleFunc("/authorize", func(w http.ResponseWriter, r *http.Request) {
-		q := r.URL.Query()
-		to, _ := url.Parse(q.Get("redirect_uri"))
-		to.RawQuery = url.Values{"code": {"the-code"}, "state": {q.Get("state")}}.Encode()
-		http.Redirect(w, r, to.String(), http.StatusFound)
-	})
+	mux.HandleFunc("/authorize", approve)
 	mux.HandleFunc("/token", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, evil.URL+"/token", http.StatusTemporaryRedirect)
 	})
@@ -131,4 +121,13 @@ func TestTokenEndpointRedirectElsewhereNotFollowed(t *testing.T) {
 	mu.Lock()
 	defer mu.Unlock()
 	assert.Empty(t, stolen, "the other origin got the exchange")
+}
+
+// approve is an authorization endpoint that approves at once: back to the redirect URI
+// with "the-code" and the request's state.
+func approve(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	to, _ := url.Parse(q.Get("redirect_uri"))
+	to.RawQuery = url.Values{"code": {"the-code"}, "state": {q.Get("state")}}.Encode()
+	http.Redirect(w, r, to.String(), http.StatusFound)
 }

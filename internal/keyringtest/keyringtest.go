@@ -9,7 +9,6 @@
 package keyringtest
 
 import (
-	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,9 +17,9 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"github.com/zalando/go-keyring"
 
 	"github.com/embeddable-tray/embeddable-tray/internal/realpart"
+	"github.com/embeddable-tray/embeddable-tray/internal/secret"
 )
 
 // Service keeps the tests' keyring entries apart from the app's own.
@@ -38,7 +37,7 @@ func NeedSecretService(t testing.TB) {
 		realpart.Missing(t, "DBUS_SESSION_BUS_ADDRESS is unset: no session bus"+how)
 	}
 	// A read that tolerates "not found" proves the keyring works without writing.
-	if _, err := keyring.Get(Service, "probe"); err != nil && !errors.Is(err, keyring.ErrNotFound) {
+	if err := (secret.Entry{Service: Service, User: "probe"}).Probe(); err != nil {
 		realpart.Missing(t, "no Secret Service answers on the session bus: "+err.Error()+how)
 	}
 }

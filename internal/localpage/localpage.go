@@ -1,7 +1,8 @@
 // Package localpage serves the app's own small pages to a browser or webview over a
-// loopback listener: the sign-in outcome after the OAuth redirect (app/signin) and the
-// app-password form (app/apppassword). Both need the same listener (127.0.0.1, a random
-// port, closed when the flow ends) and the same locked-down HTML answer, so it lives once.
+// loopback listener: the sign-in outcome after the OAuth redirect (app/signin), and the
+// one-shot forms (Ask: app/apppassword's app password, app's RingOut number). All need the
+// same listener (127.0.0.1, a random port, closed when the flow ends) and the same
+// locked-down HTML answer, and the forms the same checks, so it lives once.
 package localpage
 
 import (

@@ -19,12 +19,6 @@ func IsHost(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// IsAddr reports whether addr ("host:port") is on this machine.
-func IsAddr(addr string) bool {
-	host, _, err := net.SplitHostPort(addr)
-	return err == nil && IsHost(host)
-}
-
 // Secure reports whether a secret may travel to u: https, or plain http to this machine
 // (a local server, tests). Anything else crosses a network in the clear.
 func Secure(u *url.URL) bool {
