@@ -215,17 +215,18 @@ func (c *Conn) Receive(pageURI, envelope string) error {
 		return ErrNotWidget
 	}
 	it, secret, err := c.check(envelope)
-	if errors.Is(err, ErrUnknownType) {
-		c.log.Debug("ignored a widget message", "reason", err.Error())
-		return nil
-	}
-	if err != nil {
+	unknown := errors.Is(err, ErrUnknownType)
+	if err != nil && !unknown {
 		c.log.Warn("rejected a message from the page", "reason", err.Error(), "size", len(envelope))
 		return err
 	}
 	if err := c.admit(&it, secret); err != nil {
 		c.log.Warn("rejected a message from the page", "reason", err.Error(), "size", len(envelope))
 		return err
+	}
+	if unknown { // the widget's own page, with its secret: a type the host does not handle
+		c.log.Debug("ignored a widget message", "reason", err.Error())
+		return nil
 	}
 	if c.closed.Load() {
 		return ErrClosed
@@ -301,7 +302,9 @@ func (c *Conn) check(envelope string) (item, string, error) {
 		}
 		m, err := Decode(env.Data)
 		if err != nil {
-			return item{}, "", err
+			// The secret goes back with an unknown type too: it is ignored only once it
+			// was checked, as everything else.
+			return item{}, env.Secret, err
 		}
 		return item{msg: m}, env.Secret, nil
 	case "rtc":
@@ -310,7 +313,8 @@ func (c *Conn) check(envelope string) (item, string, error) {
 		}
 		return item{rtc: env.Data}, env.Secret, nil
 	}
-	return item{}, "", fmt.Errorf("%w: envelope kind %q", ErrMalformed, clip(*env.Kind))
+	// The kind is not echoed: an error is logged, and nothing the page sends is.
+	return item{}, "", fmt.Errorf("%w: an envelope kind the host does not know (%d bytes)", ErrMalformed, len(*env.Kind))
 }
 
 // origin is href's origin as a browser writes location.origin: scheme://host[:port].
