@@ -8,10 +8,7 @@ import "C"
 
 import (
 	"log/slog"
-	"net/url"
 	"runtime/cgo"
-
-	"github.com/embeddable-tray/embeddable-tray/internal/weborigin"
 )
 
 // permission is what a page asks WebKit for, as media_linux.c sorts it.
@@ -48,7 +45,7 @@ func (p permission) String() string {
 // cross-origin frame only with allow="microphone" from the page (TestMediaPermissions), and by
 // the window's navigation policy.
 func (w *Window) AllowMediaFor(origin string) {
-	o := originOfURI(origin)
+	o := originOf(origin)
 	w.do(func(n native) {
 		g, ok := n.(*gtkWindow)
 		if !ok || o == "" {
@@ -61,18 +58,9 @@ func (w *Window) AllowMediaFor(origin string) {
 	})
 }
 
-// originOfURI is uri's origin, or "" when it has none.
-func originOfURI(uri string) string {
-	u, err := url.Parse(uri)
-	if err != nil {
-		return ""
-	}
-	return weborigin.Of(u)
-}
-
 // allowPermission decides a permission request of the page at pageURI.
 func allowPermission(p permission, pageURI, mediaOrigin string) bool {
-	if mediaOrigin == "" || originOfURI(pageURI) != mediaOrigin {
+	if mediaOrigin == "" || originOf(pageURI) != mediaOrigin {
 		return false
 	}
 	switch p {
@@ -98,14 +86,14 @@ func etPermission(h C.uintptr_t, kind C.int, uri *C.char) C.gboolean {
 		slog.Default().Debug("webview: allowed a permission", "window", w.opts.Title, "permission", p.String())
 		return C.TRUE
 	}
-	slog.Default().Info("webview: refused a permission", "window", w.opts.Title, "permission", p.String(), "origin", originOfURI(page))
+	slog.Default().Info("webview: refused a permission", "window", w.opts.Title, "permission", p.String(), "origin", originOf(page))
 	return C.FALSE
 }
 
 //export etAutoplay
 func etAutoplay(h C.uintptr_t, uri *C.char) C.gboolean {
 	o := windowOf(h).mediaOrigin()
-	if o != "" && originOfURI(C.GoString(uri)) == o {
+	if o != "" && originOf(C.GoString(uri)) == o {
 		return C.TRUE
 	}
 	return C.FALSE

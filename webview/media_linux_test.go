@@ -216,5 +216,5 @@ func TestNativeWebRTC(t *testing.T) {
 }
 
 func sameOrigin(origin string) func(string) bool {
-	return func(uri string) bool { return originOfURI(uri) == origin }
+	return func(uri string) bool { return originOf(uri) == origin }
 }

@@ -5,6 +5,8 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+
+	"github.com/embeddable-tray/embeddable-tray/internal/weborigin"
 )
 
 // What the Windows native layer (webview2_windows.go) decides, kept free of Win32 and cgo so
@@ -116,20 +118,10 @@ func wv2PermissionFor(kind wv2PermissionKind, uri, micOrigin string) wv2Permissi
 // when it is not the scheme's default), or "" for a URI without one.
 func originOf(uri string) string {
 	u, err := url.Parse(uri)
-	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") {
 		return ""
 	}
-	scheme, host, port := strings.ToLower(u.Scheme), strings.ToLower(u.Hostname()), u.Port()
-	if (scheme == "https" && port == "443") || (scheme == "http" && port == "80") {
-		port = ""
-	}
-	if strings.Contains(host, ":") {
-		host = "[" + host + "]"
-	}
-	if port != "" {
-		return scheme + "://" + host + ":" + port
-	}
-	return scheme + "://" + host
+	return weborigin.Of(u)
 }
 
 // redactedURI drops a URI's query and fragment (codes, states) before it is logged.
