@@ -62,7 +62,7 @@ func BuildServer(widgetDir string) (*url.URL, error) {
 	}
 	m := builtServer.FindSubmatch(b)
 	if m == nil {
-		return nil, errors.New("rcplatform: no API server in " + filepath.Join(widgetDir, "app.js") + " (build the widget with API_SERVER=http://127.0.0.1:PORT)")
+		return nil, errors.New("rcplatform: no API server in " + filepath.Join(widgetDir, "app.js") + " (rcplatform serves a widget build whose API server is a loopback http://127.0.0.1:PORT)")
 	}
 	u, err := url.Parse(string(m[1]))
 	if err != nil {
