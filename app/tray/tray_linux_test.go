@@ -5,7 +5,6 @@ package tray_test
 import (
 	"bytes"
 	"context"
-	"github.com/embeddable-tray/embeddable-tray/app/phase"
 	"image"
 	"image/color"
 	"image/png"
@@ -19,6 +18,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/embeddable-tray/embeddable-tray/app/phase"
 	"github.com/embeddable-tray/embeddable-tray/app/tray"
 	"github.com/embeddable-tray/embeddable-tray/internal/desktoptest"
 )
@@ -83,13 +83,27 @@ func (p panel) click(label string) {
 	require.NoError(p.t, desktoptest.Click(p.ctx, p.conn, p.bus, it.ID))
 }
 
-func (p panel) firstPixel() []byte {
+// waitLooks waits until the tooltip's title and the icon's first pixel are what a panel
+// should show: fyne.io/systray sets them after the menu, each in its own D-Bus update.
+func (p panel) waitLooks(title string, argb []byte) {
 	p.t.Helper()
-	px, err := desktoptest.ReadIconPixmap(p.ctx, p.conn, p.bus)
-	require.NoError(p.t, err)
-	require.NotEmpty(p.t, px)
-	require.GreaterOrEqual(p.t, len(px[0].ARGB), 4)
-	return px[0].ARGB[:4]
+	var gotTitle string
+	var gotPixel []byte
+	ok := assert.Eventually(p.t, func() bool {
+		tt, err := desktoptest.ReadToolTip(p.ctx, p.conn, p.bus)
+		if err != nil {
+			return false
+		}
+		px, err := desktoptest.ReadIconPixmap(p.ctx, p.conn, p.bus)
+		if err != nil || len(px) == 0 || len(px[0].ARGB) < 4 {
+			return false
+		}
+		gotTitle, gotPixel = tt.Title, px[0].ARGB[:4]
+		return gotTitle == title && bytes.Equal(gotPixel, argb)
+	}, 30*time.Second, 10*time.Millisecond)
+	if !ok {
+		p.t.Fatalf("the tray shows tooltip %q and icon pixel %v; want %q and %v", gotTitle, gotPixel, title, argb)
+	}
 }
 
 // TestTrayOverDBus runs the real tray (fyne.io/systray) headless: this test
@@ -134,10 +148,7 @@ func TestTrayOverDBus(t *testing.T) {
 		assert.Equal(t, "checkmark", items[3].ToggleType)
 		assert.Equal(t, int32(0), items[3].ToggleState)
 
-		tt, err := desktoptest.ReadToolTip(ctx, conn, bus)
-		require.NoError(t, err)
-		assert.Equal(t, "Not signed in to Acme CRM", tt.Title)
-		assert.Equal(t, []byte{255, 255, 0, 0}, p.firstPixel(), "signed-out icon (ARGB red)")
+		p.waitLooks("Not signed in to Acme CRM", []byte{255, 255, 0, 0}) // signed-out icon: ARGB red
 	})
 
 	t.Run("clicks reach the actions", func(t *testing.T) {
@@ -170,10 +181,7 @@ func TestTrayOverDBus(t *testing.T) {
 			desktoptest.Labels(items))
 		assert.Equal(t, int32(1), items[4].ToggleState, "start at login is checked")
 
-		tt, err := desktoptest.ReadToolTip(ctx, conn, bus)
-		require.NoError(t, err)
-		assert.Equal(t, "Signed in to Acme CRM as ann@example.com\ntoken refreshed late", tt.Title)
-		assert.Equal(t, []byte{255, 0, 255, 0}, p.firstPixel(), "signed-in icon (ARGB green)")
+		p.waitLooks("Signed in to Acme CRM as ann@example.com\ntoken refreshed late", []byte{255, 0, 255, 0}) // signed-in icon: ARGB green
 
 		p.click("Sign out of Acme CRM")
 		assert.Equal(t, "sign out", acts.next(t, ctx))
