@@ -62,6 +62,23 @@ func TestDemoSignInAndContacts(t *testing.T) {
 
 	require.NoError(t, w.Show(ctx, "contacts"))
 	screenshot(t, "demo-contacts")
+
+	// A restart restores the sign-in from the keyring, and the demo provider the new run
+	// starts still knows the token (it kept what it issued in the keyring too): the
+	// contacts come, and the tray never says the provider refused the sign-in.
+	seq = w.Seq()
+	a.Restart(t)
+	bus = d.item(ctx, t)
+	_, s, _ := registration(ctx, t, w, seq)
+	assert.True(t, s.Authorized, "the demo sign-in survives a restart")
+	d.waitLabel(ctx, t, bus, "Signed in to "+displayName+" as demo@example.com")
+	resp, err = w.Request(ctx, "/contacts", map[string]any{"page": 1})
+	require.NoError(t, err)
+	page.Data, page.Error = nil, ""
+	require.NoError(t, json.Unmarshal(resp, &page), "%s", resp)
+	require.Empty(t, page.Error, "the restarted demo provider refused the restored sign-in")
+	assert.GreaterOrEqual(t, len(page.Data), 40)
+	d.waitLabel(ctx, t, bus, "Signed in to "+displayName+" as demo@example.com")
 }
 
 // typeInto types text into the focused field of win and presses Return, as a person would
