@@ -1,8 +1,8 @@
-// Package pulsetest runs a real PulseAudio server for the calling tests: a private daemon on
-// a socket of its own with two null sinks, "spk" (the speaker: what is played there is read
-// back from its monitor) and "mic" (what a test plays there comes out of the source
-// "mic_in", the default microphone). It also plays and records tones through that server and
-// measures a tone's level (Goertzel).
+// Package pulsetest runs a real PulseAudio server for the calling tests (or PipeWire with
+// its pulse server: see ServerEnv): a private daemon on a socket of its own with two null
+// sinks, "spk" (the speaker: what is played there is read back from its monitor) and "mic"
+// (what a test plays there comes out of the source "mic_in", the default microphone). It
+// also plays and records tones through that server and measures a tone's level (Goertzel).
 package pulsetest
 
 import (
@@ -33,7 +33,7 @@ const (
 	MicDesc     = "Test Microphone"
 )
 
-// Server is one PulseAudio daemon, stopped when the test ends.
+// Server is one PulseAudio daemon (or PipeWire's pulse server), stopped when the test ends.
 type Server struct {
 	Addr   string // server string for PULSE_SERVER or pulse.ClientServerString: "unix:/…/native"
 	dir    string
@@ -47,10 +47,13 @@ func (s *Server) Stop() {
 	<-s.exited
 }
 
-// Start runs PulseAudio and waits until it answers on its socket. Without pulseaudio
-// installed the test is skipped, or fails under CI.
+// Start runs PulseAudio (PipeWire if ServerEnv says so) and waits until it answers on its
+// socket. Without the server installed the test is skipped, or fails under CI.
 func Start(tb testing.TB) *Server {
 	tb.Helper()
+	if os.Getenv(ServerEnv) == PipeWire {
+		return startPipeWire(tb)
+	}
 	bin, err := exec.LookPath("pulseaudio")
 	if err != nil {
 		realpart.Missing(tb, "pulseaudio is not installed (apt-get install pulseaudio pulseaudio-utils)")
@@ -63,12 +66,9 @@ func Start(tb testing.TB) *Server {
 	// .fail: a line that fails stops the daemon, so a broken setup is seen at once.
 	script := fmt.Sprintf(`.fail
 load-module module-native-protocol-unix auth-anonymous=1 socket=%s
-load-module module-null-sink sink_name=%s rate=48000 sink_properties='device.description="%s"'
-load-module module-null-sink sink_name=%s rate=48000 sink_properties='device.description="Microphone feed"'
-load-module module-remap-source source_name=%s master=%s.monitor source_properties='device.description="%s"'
-set-default-sink %s
+%sset-default-sink %s
 set-default-source %s
-`, sock, Speaker, SpeakerDesc, MicFeed, Mic, MicFeed, MicDesc, Speaker, Mic)
+`, sock, deviceScript(), Speaker, Mic)
 	pa := filepath.Join(dir, "test.pa")
 	require.NoError(tb, os.WriteFile(pa, []byte(script), 0o600))
 	logPath := filepath.Join(dir, "pulseaudio.log")

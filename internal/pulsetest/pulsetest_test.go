@@ -2,9 +2,11 @@ package pulsetest
 
 import (
 	"math"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/jfreymuth/pulse/proto"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -30,4 +32,17 @@ func TestServerRoutes(t *testing.T) {
 	require.Eventually(t, func() bool { return Heard(mic.Level(700)) && Heard(spk.Level(1100)) },
 		30*time.Second, 20*time.Millisecond)
 	assert.False(t, Heard(mic.Level(1100)), "the speaker leaks into the microphone")
+}
+
+// The switch picks the server: the tests said to run on PipeWire do.
+func TestServerIsTheOneAsked(t *testing.T) {
+	s := Start(t)
+	c, err := s.client()
+	require.NoError(t, err)
+	defer c.Close()
+	var info proto.GetServerInfoReply
+	require.NoError(t, c.RawRequest(&proto.GetServerInfo{}, &info))
+	assert.Equal(t, OnPipeWire(), strings.Contains(info.PackageName, "PipeWire"), info.PackageName)
+	assert.Equal(t, Speaker, info.DefaultSinkName)
+	assert.Equal(t, Mic, info.DefaultSourceName)
 }
