@@ -50,8 +50,12 @@ func OpenPulse(server string) (*Pulse, error) {
 		ecName: fmt.Sprintf("embeddable_tray_%d_ec", os.Getpid())}, nil
 }
 
-// echoCancelled reports whether a device is module-echo-cancel's.
-func echoCancelled(driver string) bool { return strings.Contains(driver, "echo-cancel") }
+// echoCancelled reports whether a device is an echo canceller's: PulseAudio names
+// module-echo-cancel as its driver; under pipewire-pulse every driver is "PipeWire", and
+// PipeWire's echo-cancel module puts its source and sink in a node group "echo-cancel-…".
+func echoCancelled(driver string, props proto.PropList) bool {
+	return strings.Contains(driver, "echo-cancel") || strings.HasPrefix(props["node.group"].String(), "echo-cancel")
+}
 
 func (p *Pulse) Devices() ([]Device, error) {
 	var sinks proto.GetSinkInfoListReply
@@ -130,7 +134,7 @@ func (p *Pulse) foreignEchoCancel(input bool) (string, error) {
 			return "", err
 		}
 		for _, s := range sources {
-			if echoCancelled(s.Driver) && s.MonitorSourceIndex == proto.Undefined && !p.ours(s.SourceName) {
+			if echoCancelled(s.Driver, s.Properties) && s.MonitorSourceIndex == proto.Undefined && !p.ours(s.SourceName) {
 				return s.SourceName, nil
 			}
 		}
@@ -141,7 +145,7 @@ func (p *Pulse) foreignEchoCancel(input bool) (string, error) {
 		return "", err
 	}
 	for _, s := range sinks {
-		if echoCancelled(s.Driver) && !p.ours(s.SinkName) {
+		if echoCancelled(s.Driver, s.Properties) && !p.ours(s.SinkName) {
 			return s.SinkName, nil
 		}
 	}
@@ -195,11 +199,18 @@ func (p *Pulse) loadEchoCancel() error {
 	if err := p.conn.request(&proto.GetServerInfo{}, &server); err != nil {
 		return err
 	}
+	aecArgs := "noise_suppression=0 analog_gain_control=0 digital_gain_control=0"
+	if strings.Contains(server.PackageName, "PipeWire") {
+		// pipewire-pulse (0.3.65) hands aec_args to PipeWire's WebRTC canceller as they
+		// are, and it knows only its own names: with PulseAudio's, noise suppression stays
+		// on (a steady tone comes out 16 dB down). PulseAudio refuses these names.
+		aecArgs = "webrtc.noise_suppression=false webrtc.gain_control=false"
+	}
 	args := fmt.Sprintf("aec_method=webrtc source_master=%s sink_master=%s source_name=%s_source sink_name=%s_sink "+
-		"rate=48000 channels=1 aec_args=\"noise_suppression=0 analog_gain_control=0 digital_gain_control=0\" "+
+		"rate=48000 channels=1 aec_args=\"%s\" "+
 		"source_properties='device.description=\"Call microphone\"' "+
 		"sink_properties='device.description=\"Call speaker\"'",
-		server.DefaultSourceName, server.DefaultSinkName, p.ecName, p.ecName)
+		server.DefaultSourceName, server.DefaultSinkName, p.ecName, p.ecName, aecArgs)
 	var reply proto.LoadModuleReply
 	if err := p.conn.request(&proto.LoadModule{Name: "module-echo-cancel", Args: args}, &reply); err != nil {
 		return fmt.Errorf("loading module-echo-cancel: %w", err)
