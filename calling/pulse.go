@@ -6,6 +6,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/jfreymuth/pulse/proto"
 )
@@ -216,7 +217,31 @@ func (p *Pulse) loadEchoCancel() error {
 		return fmt.Errorf("loading module-echo-cancel: %w", err)
 	}
 	p.ecModule = reply.ModuleIndex
+	if err := p.echoCancelShown(); err != nil {
+		_ = p.conn.request(&proto.UnloadModule{ModuleIndex: p.ecModule}, nil)
+		return err
+	}
 	return nil
+}
+
+// echoCancelShown waits until the server shows the canceller's source and sink:
+// pipewire-pulse answers the load before it has them (moving a playback there or recording
+// from it fails meanwhile, "no such entity"); PulseAudio has them at once.
+func (p *Pulse) echoCancelShown() error {
+	deadline := time.Now().Add(10 * time.Second) // as a request's timeout
+	for {
+		err := p.conn.request(&proto.GetSinkInfo{SinkIndex: proto.Undefined, SinkName: p.ecName + "_sink"}, &proto.GetSinkInfoReply{})
+		if err == nil {
+			err = p.conn.request(&proto.GetSourceInfo{SourceIndex: proto.Undefined, SourceName: p.ecName + "_source"}, &proto.GetSourceInfoReply{})
+		}
+		if !errors.Is(err, proto.ErrNoSuchEntity) {
+			return err
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("module-echo-cancel loaded, but its devices did not appear: %w", err)
+		}
+		time.Sleep(10 * time.Millisecond) // poll interval, bounded by the deadline
+	}
 }
 
 // EchoCancelling reports whether the engine's echo canceller is loaded now, and why it
