@@ -7,7 +7,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo 0.0.
 LDFLAGS := -s -w -X main.version=$(VERSION)
 BIN := bin/embeddable-tray
 
-.PHONY: all build run demo test test-go test-genericnav test-windows fuzz deps deps-test vet fmt clean
+.PHONY: all build run demo test test-go test-genericnav test-pipewire test-windows fuzz deps deps-test vet fmt clean
 
 all: build
 
@@ -54,6 +54,7 @@ test-go: vet
 	EMBEDDABLE_TRAY_BIN=$(CURDIR)/$(BIN) go test -race -p 1 -count=1 -timeout 30m $(RACE_PKGS)
 	EMBEDDABLE_TRAY_BIN=$(CURDIR)/$(BIN) go test -p 1 -count=1 -timeout 30m $(NORACE_PKGS)
 	$(MAKE) --no-print-directory test-genericnav
+	$(MAKE) --no-print-directory test-pipewire
 	$(MAKE) --no-print-directory fuzz
 
 ## test-genericnav: the RingCentral-login and offline end-to-end tests once more, against a
@@ -65,6 +66,14 @@ GENERICNAV_TESTS := ^(TestLoginPopupGivesAuthorizationCode|TestTelLinkWaitsForRi
 test-genericnav:
 	go build -tags genericnav -trimpath -ldflags '$(LDFLAGS)' -o $(GENERICNAV_BIN) .
 	EMBEDDABLE_TRAY_BIN=$(CURDIR)/$(GENERICNAV_BIN) go test -count=1 -timeout 15m -v -run '$(GENERICNAV_TESTS)' ./e2e/
+
+## test-pipewire: the calling engine's tests and one call end to end once more, on PipeWire
+## (pipewire, WirePlumber, pipewire-pulse) instead of PulseAudio: most desktops run it now.
+## Expects the same session as test-go.
+PIPEWIRE_E2E := ^TestCallsWithoutWebRTC$$
+test-pipewire:
+	PULSETEST_SERVER=pipewire go test -race -count=1 -timeout 15m ./internal/pulsetest/ ./calling/
+	PULSETEST_SERVER=pipewire EMBEDDABLE_TRAY_BIN=$(CURDIR)/$(BIN) go test -count=1 -timeout 15m -run '$(PIPEWIRE_E2E)' ./e2e/
 
 ## test-windows: the test binaries of the packages with Windows code, cross-compiled and run
 ## under Wine (wine64) in Xvfb. Wine missing: skipped locally, a failure under CI.

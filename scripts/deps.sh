@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian/Ubuntu packages the app needs: "run" to build and run it,
 # "test" for everything the test suite starts (Xvfb, D-Bus, a keyring, Radicale, a
-# PulseAudio server for the calling tests, the packaging tools, the web phones from npm).
+# PulseAudio and a PipeWire server for the calling tests, the packaging tools, the web phones
+# from npm).
 # Skips apt when everything is already there.
 set -euo pipefail
 mode=${1:-run}
@@ -12,7 +13,7 @@ test_pkgs=("${run_pkgs[@]}" xvfb xauth dbus dbus-x11 gnome-keyring libsecret-too
   imagemagick xdotool radicale desktop-file-utils appstream
   nsis msitools wixl rpm mingw-w64 g++-mingw-w64-x86-64-posix gcc-mingw-w64-x86-64-posix
   icnsutils osslsigncode chromium nodejs libopusfile-dev
-  pulseaudio pulseaudio-utils wine64)
+  pulseaudio pulseaudio-utils pipewire pipewire-pulse wireplumber wine64)
 
 case "$mode" in
   run) pkgs=("${run_pkgs[@]}") ;;
