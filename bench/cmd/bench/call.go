@@ -25,6 +25,11 @@ import (
 const (
 	callFarTone = 1000 // Hz, sent by the far end, heard on the speaker
 	callMicTone = 600  // Hz, played into the microphone, heard at the far end
+
+	// recordFragment is how often the sound server hands the bench what it records: the
+	// onset of a tone on the microphone or the speaker is timed to within about this (a
+	// program's own capture, in 10 or 20 ms pieces, cannot get it earlier than this does).
+	recordFragment = 5 * time.Millisecond
 )
 
 // callSample is one call of one program.
@@ -76,12 +81,12 @@ func callBench(o options) (callResults, error) {
 		return res, err
 	}
 	defer pa.Close()
-	spk, stopSpk, err := pa.NewRecorder(pulsetest.Speaker + ".monitor")
+	spk, stopSpk, err := pa.NewRecorder(pulsetest.Speaker+".monitor", recordFragment)
 	if err != nil {
 		return res, err
 	}
 	defer stopSpk()
-	mic, stopMic, err := pa.NewRecorder(pulsetest.Mic)
+	mic, stopMic, err := pa.NewRecorder(pulsetest.Mic, recordFragment)
 	if err != nil {
 		return res, err
 	}
