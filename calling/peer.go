@@ -30,7 +30,7 @@ type peer struct {
 	senders   map[string]*sender
 	remotes   map[*webrtc.RTPTransceiver]*remoteTrack
 	localDir  map[string]string // mid -> direction in the local SDP as on the wire
-	stableDir map[string]string // localDir before the page's pending offer: a rollback's
+	stableDir map[string]string // localDir before the page's pending offer: what a rollback restores
 	remoteDir map[string]string // mid -> direction in the remote SDP
 	offer     string            // our latest offer, as the engine made it (before the page's edits)
 	offerMids []string          // mids of our last offer, for an answer without a=mid
