@@ -16,7 +16,7 @@ import (
 	"github.com/jfreymuth/pulse/proto"
 )
 
-// ServerEnv chooses the sound server Start runs: PipeWire ("pipewire") runs PipeWire with
+// ServerEnv chooses the sound server Start and Launch run: PipeWire ("pipewire") runs PipeWire with
 // WirePlumber and pipewire-pulse, the pulse server most Linux desktops have now; anything
 // else runs PulseAudio. Both give the same devices on the same protocol.
 const (
@@ -45,8 +45,20 @@ func deviceScript() string {
 
 // wirePlumberConfig keeps the session manager to policy, defaults and linking: no ALSA,
 // camera or Bluetooth monitors, so the test's server never opens the machine's own sound
-// cards (files of these names replace WirePlumber's own).
+// cards. WirePlumber 0.4 (Debian 12) reads the Lua files (they replace its own of these
+// names); 0.5 reads the profile (untested here).
 var wirePlumberConfig = map[string]string{
+	"wireplumber.conf.d/90-pulsetest.conf": `wireplumber.profiles = {
+  main = {
+    monitor.alsa = disabled
+    monitor.alsa-midi = disabled
+    monitor.bluez = disabled
+    monitor.bluez-midi = disabled
+    monitor.v4l2 = disabled
+    monitor.libcamera = disabled
+  }
+}
+`,
 	"main.lua.d/90-enable-all.lua": `load_module("metadata")
 default_access.enable()
 device_defaults.enable()

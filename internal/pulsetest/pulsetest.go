@@ -68,7 +68,7 @@ var ErrNoPulseAudio = errors.New("pulsetest: pulseaudio is not installed (apt-ge
 // Launch runs a private PulseAudio with the devices above, as Start does, for a program
 // that is not a test (make bench); Close stops it and removes its directory.
 func Launch() (*Server, error) {
-	if os.Getenv(ServerEnv) == PipeWire {
+	if OnPipeWire() {
 		return launchPipeWire()
 	}
 	bin, err := exec.LookPath("pulseaudio")
