@@ -19,8 +19,6 @@ type jitterBuffer struct {
 	playing bool
 	misses  int // frames concealed in a row
 
-	// played is the playout clock: frames handed to the sound server since the start.
-	played uint64
 	// low is the fewest packets held at a pop in the current window of pops; excess is
 	// how many of them the last window held above target throughout: frames to drop.
 	low, pops, excess int
@@ -83,7 +81,6 @@ func (j *jitterBuffer) dropOldest() {
 // be concealed (a packet is missing in a flow; next is the one after it, if here, for FEC)
 // rather than played as silence (nothing is coming: before the start or after a stall).
 func (j *jitterBuffer) pop() (p, next *rtp.Packet, lost bool) {
-	j.played++
 	if !j.playing {
 		if len(j.pkts) < prefill {
 			return nil, nil, false
@@ -128,7 +125,6 @@ func (j *jitterBuffer) skip(quiet bool) bool {
 	}
 	j.excess--
 	j.sinceDrop = 0
-	j.played--
 	return true
 }
 

@@ -140,18 +140,19 @@ type element struct {
 	last    string // codec of the last frame, to conceal with
 	pending []int16
 	frame   [5760]int16
+	played  uint64      // the playout clock: samples handed to the sound server
 	stats   jitterStats // since the last fold into the remote track's
 }
 
 // heldPacket is what the element knows of a packet in its jitter buffer.
 type heldPacket struct {
 	codec string
-	at    uint64 // the playout clock when it came
+	at    uint64 // the playout clock (el.played) when it came
 }
 
 // jitterStats are inbound-rtp's jitter buffer counters (as browsers count them): samples
 // played from packets, and the sums over them of the time each waited in the buffer and
-// of the target delay. Waiting is counted in the sound server's clock (frames played
+// of the target delay. Waiting is counted in the sound server's clock (samples played
 // meanwhile), which is the delay the buffer adds to what the ear hears.
 type jitterStats struct {
 	emitted            uint64  // samples
@@ -164,10 +165,10 @@ func (s *jitterStats) add(o jitterStats) {
 	s.targetDelay += o.targetDelay
 }
 
-// emitted counts a frame of n samples played from a packet that waited frames.
-func (s *jitterStats) emit(n int, frames uint64) {
+// emit counts a frame of n samples played from a packet that waited samples.
+func (s *jitterStats) emit(n int, waited uint64) {
 	s.emitted += uint64(n)
-	s.delay += float64(n) * float64(frames) * frameMillis / 1000
+	s.delay += float64(n) * float64(waited) / rate
 	s.targetDelay += float64(n) * prefill * frameMillis / 1000
 }
 
@@ -301,7 +302,7 @@ func (el *element) push(p *rtp.Packet, codec string) {
 	if el.jb == nil {
 		return
 	}
-	el.held[p.SequenceNumber] = heldPacket{codec, el.jb.played}
+	el.held[p.SequenceNumber] = heldPacket{codec, el.played}
 	el.jb.push(p)
 	if len(el.held) > 4*maxDepth { // forget what the buffer dropped
 		for s := range el.held {
@@ -324,6 +325,7 @@ func (el *element) fill(buf []int16) {
 		k := copy(buf[n:], el.pending)
 		el.pending = el.pending[k:]
 		n += k
+		el.played += uint64(k)
 	}
 	gain := el.volume
 	if el.muted {
@@ -356,7 +358,7 @@ func (el *element) nextFrame() []int16 {
 		if el.jb.skip(quiet(out[:n])) {
 			continue
 		}
-		el.stats.emit(n, el.jb.played-1-h.at)
+		el.stats.emit(n, el.played-h.at)
 		return out[:n]
 	}
 }
