@@ -127,6 +127,3 @@ func (j *jitterBuffer) skip(quiet bool) bool {
 	j.sinceDrop = 0
 	return true
 }
-
-// held is the audio queued for playout, in frames.
-func (j *jitterBuffer) held() int { return len(j.pkts) }

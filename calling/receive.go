@@ -72,12 +72,18 @@ func (rt *remoteTrack) detach(el *element) {
 	rt.mu.Lock()
 	defer rt.mu.Unlock()
 	if rt.players[el] {
-		el.mu.Lock()
-		rt.stats.add(el.stats)
-		el.stats = jitterStats{}
-		el.mu.Unlock()
+		rt.foldLocked(el)
 	}
 	delete(rt.players, el)
+}
+
+// foldLocked moves a player's jitter buffer counters into the track's (rt.mu held), so
+// they outlive its playing.
+func (rt *remoteTrack) foldLocked(el *element) {
+	el.mu.Lock()
+	defer el.mu.Unlock()
+	rt.stats.add(el.stats)
+	el.stats = jitterStats{}
 }
 
 // jitterStats are the track's jitter buffer counters: its elements' (the page plays it
@@ -109,10 +115,7 @@ func (rt *remoteTrack) end() {
 	rt.ended = true
 	players := rt.players
 	for el := range players {
-		el.mu.Lock()
-		rt.stats.add(el.stats)
-		el.stats = jitterStats{}
-		el.mu.Unlock()
+		rt.foldLocked(el)
 	}
 	rt.players = map[*element]bool{}
 	rt.mu.Unlock()
