@@ -40,9 +40,9 @@ func checkRuntime(prgname string) error {
 	if err := checkWebView2(prgname); err != nil {
 		return err
 	}
-	d, err := chooseWebView2DataFolder(prgname)
+	d, err := chooseWebView2AppData(prgname)
 	if err != nil {
-		// The view still works, with webview_go's folder.
+		// The views still work, with webview_go's folder.
 		slog.Default().Warn("webview: WebView2 keeps its data where webview_go puts it", "err", err)
 	}
 	wantedDataFolder = d
@@ -51,7 +51,13 @@ func checkRuntime(prgname string) error {
 
 func newNative(w *Window) native {
 	var v wv.WebView
-	caught, hookErr := makeSubclassed(w, func() { v = newPlainView(w.opts) })
+	var dataErr error
+	caught, hookErr := makeSubclassed(w, func() {
+		dataErr = withWebView2AppData(func() { v = newPlainView(w.opts) })
+	})
+	if dataErr != nil {
+		slog.Default().Warn("webview: WebView2 keeps its data where webview_go puts it", "window", w.opts.Title, "err", dataErr)
+	}
 	n := &win32Window{w: w, wv: v, hwnd: windows.HWND(v.Window())}
 	wv2, err := attachWebView2(w, v)
 	if err != nil {
@@ -146,8 +152,8 @@ func (w *Window) permission(uri string, kind wv2PermissionKind) wv2PermissionSta
 }
 
 // DataDir returns where WebView2 keeps the website data of the main window (localStorage,
-// IndexedDB, cookies), as WebView2 reports it: <LocalAppData>\<program name>\WebView2 when
-// WebView2 took the folder the package gave it (userdata_windows.go).
+// IndexedDB, cookies), as WebView2 reports it: <LocalAppData>\<program name>\<exe name> when
+// the package's answer reached webview_go (userdata_windows.go).
 // Call it on the UI thread (in a Dispatch, or between New and Run).
 func (u *UI) DataDir() (string, error) {
 	n, ok := u.main.nat.(*win32Window)

@@ -3,28 +3,31 @@ package webview
 import (
 	"os"
 	"path/filepath"
+	"runtime"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
-// These run under Wine in `make test`; that WebView2 itself takes the folder is checked by
+// These run under Wine in `make test`: that webview_go's SHGetFolderPathW gets the app's
+// directory while a window is made. That WebView2 then keeps its data there is checked by
 // TestWebView2RuntimeOrAttach on the Windows runner only.
 
-func TestWebView2DataFolder(t *testing.T) {
+func TestWebView2AppData(t *testing.T) {
 	for _, c := range []struct {
 		local, prg, want string
 	}{
-		{`C:\Users\ann\AppData\Local`, "embeddable-tray", `C:\Users\ann\AppData\Local\embeddable-tray\WebView2`},
-		{`C:\Users\ann\AppData\Local\`, "embeddable-tray", `C:\Users\ann\AppData\Local\embeddable-tray\WebView2`},
+		{`C:\Users\ann\AppData\Local`, "embeddable-tray", `C:\Users\ann\AppData\Local\embeddable-tray`},
+		{`C:\Users\ann\AppData\Local\`, "embeddable-tray", `C:\Users\ann\AppData\Local\embeddable-tray`},
 		{"", "embeddable-tray", ""},
 		{`relative\dir`, "embeddable-tray", ""},
 		{`C:\Local`, "", ""},
 		{`C:\Local`, `..\elsewhere`, ""},
 		{`C:\Local`, "..", ""},
 	} {
-		got, err := webView2DataFolder(c.local, c.prg)
+		got, err := webView2AppData(c.local, c.prg)
 		if c.want == "" {
 			assert.Error(t, err, "%q %q", c.local, c.prg)
 			continue
@@ -32,45 +35,59 @@ func TestWebView2DataFolder(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, c.want, got)
 	}
+	assert.Equal(t, `C:\Local\embeddable-tray\embeddable-tray.exe`,
+		webView2FolderIn(`C:\Local\embeddable-tray`, `C:\Program Files\Embeddable Tray\embeddable-tray.exe`))
 }
 
-// localAppData points os.UserCacheDir at a fresh directory and clears WEBVIEW2_USER_DATA_FOLDER.
+// localAppData points os.UserCacheDir at a fresh directory, and puts appDataDir back after.
 func localAppData(t *testing.T) string {
 	t.Helper()
 	dir, err := os.MkdirTemp("", "localappdata")
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = os.RemoveAll(dir) }) // Wine cannot remove it the way t.TempDir checks
 	t.Setenv("LocalAppData", dir)
-	t.Setenv(userDataEnv, "")
+	old, oldWanted := appDataDir, wantedDataFolder
+	t.Cleanup(func() { appDataDir, wantedDataFolder = old, oldWanted })
 	return dir
 }
 
-func TestChooseWebView2DataFolder(t *testing.T) {
-	t.Run("the app's folder, made and handed to WebView2", func(t *testing.T) {
-		local := localAppData(t)
-		d, err := chooseWebView2DataFolder("embeddable-tray")
+func TestWebView2AppDataWhileAWindowIsMade(t *testing.T) {
+	runtime.LockOSThread() // the answer is the UI thread's
+	defer runtime.UnlockOSThread()
+	real, err := askAppData()
+	require.NoError(t, err)
+	require.NotEmpty(t, real)
+
+	local := localAppData(t)
+	want, err := chooseWebView2AppData("embeddable-tray")
+	require.NoError(t, err)
+	exe, err := os.Executable()
+	require.NoError(t, err)
+	assert.Equal(t, filepath.Join(local, "embeddable-tray", filepath.Base(exe)), want)
+	fi, err := os.Stat(filepath.Join(local, "embeddable-tray"))
+	require.NoError(t, err, "the directory is made")
+	assert.True(t, fi.IsDir())
+
+	var during, elsewhere string
+	var wg sync.WaitGroup
+	require.NoError(t, withWebView2AppData(func() {
+		during, err = askAppData()
 		require.NoError(t, err)
-		assert.Equal(t, filepath.Join(local, "embeddable-tray", "WebView2"), d)
-		assert.Equal(t, d, os.Getenv(userDataEnv))
-		fi, err := os.Stat(d)
-		require.NoError(t, err)
-		assert.True(t, fi.IsDir())
-	})
-	t.Run("an administrator's choice stands", func(t *testing.T) {
-		localAppData(t)
-		t.Setenv(userDataEnv, `D:\Profiles\webview`)
-		d, err := chooseWebView2DataFolder("embeddable-tray")
-		require.NoError(t, err)
-		assert.Equal(t, `D:\Profiles\webview`, d)
-		assert.Equal(t, `D:\Profiles\webview`, os.Getenv(userDataEnv))
-	})
-	t.Run("no place for it: WebView2 keeps webview_go's folder", func(t *testing.T) {
-		localAppData(t)
-		t.Setenv("LocalAppData", "")
-		_, err := chooseWebView2DataFolder("embeddable-tray")
-		require.Error(t, err)
-		assert.Empty(t, os.Getenv(userDataEnv))
-	})
+		wg.Add(1)
+		go func() { // another thread, meanwhile
+			defer wg.Done()
+			runtime.LockOSThread()
+			defer runtime.UnlockOSThread()
+			elsewhere, _ = askAppData()
+		}()
+		wg.Wait()
+	}))
+	assert.Equal(t, filepath.Join(local, "embeddable-tray"), during, "webview_go's question gets the app's directory")
+	assert.Equal(t, want, webView2FolderIn(during, exe), "so its folder is the app's")
+	assert.Equal(t, real, elsewhere, "another thread gets the real one")
+	after, err := askAppData()
+	require.NoError(t, err)
+	assert.Equal(t, real, after, "and so does everyone once the window is made")
 }
 
 func TestSameFolder(t *testing.T) {

@@ -80,9 +80,9 @@ func TestNoWebView2MessageNamesTheFix(t *testing.T) {
 // Without the runtime (Wine), New tells the user and returns ErrNoWebView2: webview_go itself
 // would hang or crash there (its view's destructor waits on a message window it never made).
 // With it (the Windows runner), webview_go's view is made, the package's handlers attach to it
-// through the webview_t reflect reads, and WebView2 takes the user data folder the package
-// gives it through WEBVIEW2_USER_DATA_FOLDER (userdata_windows.go) over webview_go's own
-// choice, %APPDATA%\<exe name>: the one place that is proven.
+// through the webview_t reflect reads, and WebView2 keeps its data in the app's directory
+// (userdata_windows.go), not in webview_go's %APPDATA%\<exe name>: the one place where that
+// is proven.
 func TestWebView2RuntimeOrAttach(t *testing.T) {
 	runtime.LockOSThread() // a WebView2 view belongs to the thread that made it
 	defer runtime.UnlockOSThread()
@@ -98,9 +98,10 @@ func TestWebView2RuntimeOrAttach(t *testing.T) {
 	}
 
 	localAppData(t)
-	want, err := chooseWebView2DataFolder("embeddable-tray-test")
+	want, err := chooseWebView2AppData("embeddable-tray-test")
 	require.NoError(t, err)
-	v := wv.New(false)
+	var v wv.WebView
+	require.NoError(t, withWebView2AppData(func() { v = wv.New(false) }))
 	defer v.Destroy()
 	p, err := viewHandle(v)
 	require.NoError(t, err, "webview_go's value still has its webview_t field")
