@@ -68,19 +68,25 @@ var making struct {
 
 // makeSubclassed runs mk, which makes w's webview_go window, with the hook: it returns the
 // window it caught, subclassed (hwnd 0 if it caught none, with the reason). UI thread.
-func makeSubclassed(w *Window, mk func()) (windows.HWND, error) {
-	hook, _, err := procSetWindowsHookExW.Call(whCBT, cbtCallback, 0, uintptr(windows.GetCurrentThreadId()))
+//
+// Calls nest: webview_go's constructor pumps messages while WebView2 starts, and a queued
+// Dispatch may make another window meanwhile. The inner call catches its own window (the
+// outer one's was made before the pump) and puts the outer one's state back when it is done.
+func makeSubclassed(w *Window, mk func()) (hwnd windows.HWND, err error) {
+	hook, _, herr := procSetWindowsHookExW.Call(whCBT, cbtCallback, 0, uintptr(windows.GetCurrentThreadId()))
 	if hook == 0 {
 		mk()
-		return 0, err
+		return 0, herr
 	}
+	outer := making
 	making.w, making.hwnd, making.err = w, 0, nil
 	defer func() {
 		procUnhookWindowsHookEx.Call(hook)
-		making.w = nil
+		hwnd, err = making.hwnd, making.err
+		making = outer
 	}()
 	mk()
-	return making.hwnd, making.err
+	return
 }
 
 func cbtProc(code, wParam, lParam uintptr) uintptr {

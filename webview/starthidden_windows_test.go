@@ -104,3 +104,34 @@ func TestHiddenWindowIsNeverShownWhileMade(t *testing.T) {
 		assert.Nil(t, subclasses[hwnd], "forgotten at WM_NCDESTROY")
 	}
 }
+
+// A window made while another is being made (a Dispatch run by webview_go's pump) is caught by
+// its own call, and the outer call still reports its own window.
+func TestWindowsMadeInsideAMakeAreCaughtEach(t *testing.T) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	registerTestViewClass(t)
+
+	outerW := &Window{opts: Options{Title: "outer", Hidden: true}}
+	innerW := &Window{opts: Options{Title: "inner"}}
+	var outer, inner, innerCaught windows.HWND
+	var innerErr error
+	outerCaught, err := makeSubclassed(outerW, func() {
+		outer = makeLikeWebviewGo(t)
+		innerCaught, innerErr = makeSubclassed(innerW, func() { inner = makeLikeWebviewGo(t) })
+	})
+	require.NoError(t, err)
+	require.NoError(t, innerErr)
+	assert.Equal(t, outer, outerCaught)
+	assert.Equal(t, inner, innerCaught)
+	require.NotNil(t, subclasses[outer])
+	require.NotNil(t, subclasses[inner])
+	assert.Same(t, outerW, subclasses[outer].w)
+	assert.Same(t, innerW, subclasses[inner].w)
+	assert.False(t, isVisible(outer), "the outer window, Hidden, stays hidden")
+	assert.True(t, isVisible(inner))
+	for _, h := range []windows.HWND{outer, inner} {
+		startShown(h)
+		procDestroyWindow.Call(uintptr(h))
+	}
+}
