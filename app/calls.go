@@ -263,8 +263,7 @@ func (a *App) callEvent(m bridge.Inbound) {
 			a.withdraw(w)
 		}
 	}
-	a.setCallLine(a.calls.line())
-	a.setTrayText(&a.snap.RingingCall, a.calls.ringingID())
+	a.setCalls(a.calls.line(), a.calls.ringingID())
 }
 
 // withdraw takes a notification back, on the notifications' goroutine (a D-Bus call, in
@@ -275,8 +274,17 @@ func (a *App) withdraw(f func()) {
 	}
 }
 
-// setCallLine shows the calls in the tray.
-func (a *App) setCallLine(line string) { a.setTrayText(&a.snap.Call, line) }
+// setCalls shows the calls in the tray, in one snapshot: the line, and the call that rings
+// (which the menu can answer or decline), so no menu has one without the other.
+func (a *App) setCalls(line, ringing string) {
+	a.mu.Lock()
+	same := a.snap.Call == line && a.snap.RingingCall == ringing
+	a.snap.Call, a.snap.RingingCall = line, ringing
+	a.mu.Unlock()
+	if !same {
+		a.changed()
+	}
+}
 
 // setTrayText sets one text of the snapshot (a field of a.snap) under the lock, and
 // redraws the tray when it changed.
