@@ -157,7 +157,7 @@ func (c *Call) Hold(ctx context.Context, held bool) error {
 		var refused *refusedError
 		if !errors.As(err, &refused) || (refused.status != 491 && refused.status != 500) || attempt == 5 {
 			if refused != nil {
-				c.pc.SetLocalDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeRollback}) //nolint:errcheck // back to the call as it was
+				err = errors.Join(err, c.abandonOffer())
 			}
 			return err
 		}
@@ -169,6 +169,21 @@ func (c *Call) Hold(ctx context.Context, held bool) error {
 			return ctx.Err()
 		}
 	}
+}
+
+// abandonOffer returns the peer to the call as it was after the client refused our
+// re-INVITE. pion v4 accepts no rollback (SetLocalDescription(rollback) always fails), so
+// the pending offer is completed with the client's current description as its answer: the
+// media stay as they were negotiated last.
+func (c *Call) abandonOffer() error {
+	cur := c.pc.CurrentRemoteDescription()
+	if cur == nil {
+		return errors.New("rcsip: no negotiated description to return to")
+	}
+	if err := c.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: cur.SDP}); err != nil {
+		return fmt.Errorf("rcsip: returning to the call as it was: %w", err)
+	}
+	return nil
 }
 
 // refusedError is a final non-2xx answer to the far end's re-INVITE.
@@ -563,7 +578,7 @@ func firstCodec(sdp string, g711Only bool) string {
 
 // newPeer makes the call's pion peer.
 func (c *Call) newPeer() error {
-	pc, err := newPeerConnection(c.s.cfg.G711Only)
+	pc, err := newFarPeer(c.s.cfg)
 	if err != nil {
 		return err
 	}
@@ -576,6 +591,12 @@ func (c *Call) newPeer() error {
 // included: a webview may offer nothing else), no mDNS, Opus (unless g711Only), PCMU, PCMA
 // and telephone-event.
 func newPeerConnection(g711Only bool) (*webrtc.PeerConnection, error) {
+	return newFarPeer(Config{G711Only: g711Only})
+}
+
+// newFarPeer is newPeerConnection with the codecs cfg asks for: no Opus with G711Only, no
+// telephone-event with NoTelephoneEvent.
+func newFarPeer(cfg Config) (*webrtc.PeerConnection, error) {
 	me := &webrtc.MediaEngine{}
 	type codecDef struct {
 		mime     string
@@ -591,8 +612,17 @@ func newPeerConnection(g711Only bool) (*webrtc.PeerConnection, error) {
 		{"audio/telephone-event", 48000, 0, "0-16", 110}, // at Opus's clock, as browsers offer it
 		{"audio/telephone-event", 8000, 0, "0-16", 101},
 	}
-	if g711Only {
+	if cfg.G711Only {
 		defs = append(defs[1:3:3], defs[4])
+	}
+	if cfg.NoTelephoneEvent {
+		kept := defs[:0]
+		for _, d := range defs {
+			if d.mime != "audio/telephone-event" {
+				kept = append(kept, d)
+			}
+		}
+		defs = kept
 	}
 	for _, d := range defs {
 		err := me.RegisterCodec(webrtc.RTPCodecParameters{
