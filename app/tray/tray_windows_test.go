@@ -5,6 +5,7 @@ package tray_test
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"runtime"
 	"testing"
 	"time"
@@ -90,22 +91,60 @@ func poll(ctx context.Context, f func() bool) bool {
 	return true
 }
 
-// openMenu right-clicks the icon and reads the menu it opens, then closes it.
+// openMenu right-clicks the icon and reads the menu it opens, then closes it. The click is
+// sent from a thread of its own: SendMessage returns once systray's TrackPopupMenu has (when
+// the menu is closed, or at once when no menu could be shown, as while the tray redraws it),
+// so a click that showed nothing is told apart and made again, and no two menus open.
 func openMenu(ctx context.Context, trayWnd uintptr) ([]menuItem, error) {
-	procPostMessageW.Call(trayWnd, trayCallback, 0, wmRButtonUp)
-	var hmenu uintptr
-	if !poll(ctx, func() bool {
-		if popup := findWindow("#32768"); popup != 0 {
-			hmenu, _, _ = procSendMessageW.Call(popup, mnGetHMenu, 0, 0)
+	for {
+		clicked := make(chan struct{})
+		go func() {
+			defer close(clicked)
+			procSendMessageW.Call(trayWnd, trayCallback, 0, wmRButtonUp)
+		}()
+		var hmenu uintptr
+		over := false
+		if !poll(ctx, func() bool {
+			if popup := findWindow("#32768"); popup != 0 {
+				hmenu, _, _ = procSendMessageW.Call(popup, mnGetHMenu, 0, 0)
+			}
+			select {
+			case <-clicked:
+				over = hmenu == 0
+			default:
+			}
+			return hmenu != 0 || over
+		}) {
+			return nil, fmt.Errorf("the right click opened no menu: %w", ctx.Err())
 		}
-		return hmenu != 0
-	}) {
-		return nil, fmt.Errorf("the right click opened no menu: %w", ctx.Err())
+		if over {
+			continue // no menu was shown: click again
+		}
+		items, ok := readMenu(hmenu)
+		procPostMessageW.Call(trayWnd, wmCancelMode, 0, 0) // the tray's DefWindowProc ends the menu
+		select {
+		case <-clicked:
+		case <-ctx.Done():
+			return nil, fmt.Errorf("the menu did not close: %w", ctx.Err())
+		}
+		if ok {
+			return items, nil
+		}
 	}
+}
+
+// readMenu reads the open menu's items; false if the menu went meanwhile (a redraw).
+func readMenu(hmenu uintptr) ([]menuItem, bool) {
 	n, _, _ := procGetMenuItemCount.Call(hmenu)
+	if int32(n) < 0 {
+		return nil, false
+	}
 	var items []menuItem
-	for i := uintptr(0); i < n; i++ {
+	for i := uintptr(0); i < uintptr(int32(n)); i++ {
 		state, _, _ := procGetMenuState.Call(hmenu, i, mfByPosition)
+		if int32(state) == -1 {
+			return nil, false
+		}
 		if state&mfSeparator != 0 {
 			items = append(items, menuItem{label: "---"})
 			continue
@@ -115,11 +154,7 @@ func openMenu(ctx context.Context, trayWnd uintptr) ([]menuItem, error) {
 		id, _, _ := procGetMenuItemID.Call(hmenu, i)
 		items = append(items, menuItem{label: windows.UTF16ToString(buf), id: uint32(id), enabled: state&mfDisabled == 0})
 	}
-	procPostMessageW.Call(trayWnd, wmCancelMode, 0, 0) // the tray's DefWindowProc ends the menu
-	if !poll(ctx, func() bool { return findWindow("#32768") == 0 }) {
-		return nil, fmt.Errorf("the menu did not close: %w", ctx.Err())
-	}
-	return items, nil
+	return items, true
 }
 
 func labels(items []menuItem) []string {
@@ -170,6 +205,28 @@ func (a actions) next(t *testing.T, ctx context.Context) string {
 	}
 }
 
+// drawLog is a slog.Handler that tells of each drawing of the menu (the tray logs it).
+type drawLog struct{ drawn chan struct{} }
+
+func (d drawLog) Enabled(context.Context, slog.Level) bool { return true }
+func (d drawLog) WithAttrs([]slog.Attr) slog.Handler       { return d }
+func (d drawLog) WithGroup(string) slog.Handler            { return d }
+func (d drawLog) Handle(_ context.Context, r slog.Record) error {
+	if r.Message == "tray menu drawn" {
+		d.drawn <- struct{}{}
+	}
+	return nil
+}
+
+func (d drawLog) wait(t *testing.T, ctx context.Context) {
+	t.Helper()
+	select {
+	case <-d.drawn:
+	case <-ctx.Done():
+		t.Fatal("the tray drew no menu")
+	}
+}
+
 // TestTrayMenuAnswersOnWindows: while a call rings, the tray's Win32 menu has "Answer call"
 // and "Decline call", and choosing one answers or declines the call the menu showed.
 // fyne.io/systray keeps global state, so all of it is one test.
@@ -177,19 +234,23 @@ func TestTrayMenuAnswersOnWindows(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	acts := make(actions, 16)
-	tr := tray.New("Fallback", tray.Icons{}, acts, nil)
+	// Each drawing of the menu is waited for before the menu is opened: systray's redraw
+	// destroys the menu, and Wine's open menu never ends once its menu is destroyed.
+	draws := drawLog{drawn: make(chan struct{}, 16)}
+	tr := tray.New("Fallback", tray.Icons{}, acts, slog.New(draws))
 	ringing := tray.State{DisplayName: "Acme CRM", Phase: phase.SignedIn, Call: "Incoming call: Ann (+15551230001)", RingingCall: "s-1"}
 	tr.Update(ringing)
 
 	// The tray's window and its message loop, on a thread of their own (in the app, the UI
 	// thread's loop runs them).
-	loopDone := make(chan struct{})
+	// OnReady runs once systray is ready for a right click (its menu made): not before.
+	loopDone, ready := make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(loopDone)
 		runtime.LockOSThread()
 		defer runtime.UnlockOSThread()
-		systray.RunWithExternalLoop(tr.OnReady, nil) // registers the window on this thread
-		var msg [48]byte                             // MSG
+		systray.RunWithExternalLoop(func() { tr.OnReady(); close(ready) }, nil) // registers the window on this thread
+		var msg [48]byte                                                        // MSG
 		for {
 			r, _, _ := procGetMessageW.Call(uintptr(unsafe.Pointer(&msg[0])), 0, 0, 0)
 			if int32(r) <= 0 {
@@ -206,7 +267,13 @@ func TestTrayMenuAnswersOnWindows(t *testing.T) {
 		systray.Quit()
 		<-loopDone
 	})
+	select {
+	case <-ready:
+	case <-ctx.Done():
+		t.Fatal("fyne.io/systray never became ready")
+	}
 
+	draws.wait(t, ctx) // OnReady's
 	items := waitMenu(t, ctx, trayWnd, []string{"Show window", "Incoming call: Ann (+15551230001)", "Answer call", "Decline call",
 		"Signed in to Acme CRM", "Sign out of Acme CRM", "---", "Quit"})
 	click(t, trayWnd, items, "Answer call")
@@ -214,6 +281,7 @@ func TestTrayMenuAnswersOnWindows(t *testing.T) {
 
 	ringing.RingingCall, ringing.Call = "s-2", "Incoming call: Bob (+15551230002)"
 	tr.Update(ringing)
+	draws.wait(t, ctx)
 	items = waitMenu(t, ctx, trayWnd, []string{"Show window", "Incoming call: Bob (+15551230002)", "Answer call", "Decline call",
 		"Signed in to Acme CRM", "Sign out of Acme CRM", "---", "Quit"})
 	click(t, trayWnd, items, "Decline call")
@@ -221,6 +289,7 @@ func TestTrayMenuAnswersOnWindows(t *testing.T) {
 
 	ringing.RingingCall, ringing.Call = "", ""
 	tr.Update(ringing)
+	draws.wait(t, ctx)
 	waitMenu(t, ctx, trayWnd, []string{"Show window", "Signed in to Acme CRM", "Sign out of Acme CRM", "---", "Quit"})
 
 	select {
