@@ -16,11 +16,13 @@
 package rcplatform
 
 import (
+	"bufio"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -42,6 +44,9 @@ type Options struct {
 	JWT string
 	// Log receives one line per request (Debug) and one per request nobody answers (Info).
 	Log *slog.Logger
+	// Driver serves app.html with the tests' driver script (driver.js) loaded after the
+	// widget's: for tests only, it lets the test post the host's commands in the page.
+	Driver bool
 }
 
 // Request is one request the platform received, in arrival order.
@@ -178,6 +183,13 @@ func (s *statusWriter) WriteHeader(code int) {
 // Handle needs to hijack it).
 func (s *statusWriter) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 
+// Hijack hands the connection over, for WebSocket libraries that look for http.Hijacker
+// itself rather than through Unwrap (gorilla/websocket, the SIP registrar's).
+func (s *statusWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	s.status = http.StatusSwitchingProtocols
+	return http.NewResponseController(s.ResponseWriter).Hijack()
+}
+
 func randomID(n int) string {
 	b := make([]byte, n)
 	_, _ = rand.Read(b)
@@ -195,6 +207,9 @@ func (p *Platform) routes() {
 			}
 			files.ServeHTTP(w, r)
 		})
+		if p.opts.Driver {
+			p.driverRoutes()
+		}
 	}
 	p.oauthRoutes()
 	p.apiRoutes()
