@@ -15,7 +15,9 @@ import (
 // the platform will listen on): sip-provision, the SIP-over-WebSocket registrar and a far end
 // with one pion peer per call (package rcsip). The widget's web phone provisions over the
 // REST API (with its access token, as on the real platform) and connects to
-// ws://host/sip, which its CSP allows because it is its own origin. Call before serving.
+// ws://host/sip, which its CSP allows because it is its own origin. Mount it before the
+// widget loads (its web phone provisions once, at start); http.ServeMux takes it while
+// serving, so a command that learns its port from Listen can mount afterwards.
 func (p *Platform) MountCalling(cfg rcsip.Config, host string) *rcsip.Server {
 	return rcsip.Mount(cfg, host, authedMux{p})
 }

@@ -91,7 +91,7 @@ func New(opts Options) (*Platform, error) {
 }
 
 // Handle mounts h on pattern (http.ServeMux syntax) next to the platform's own paths; its
-// requests are logged like the rest. Register before serving.
+// requests are logged like the rest. Register before the widget asks for them.
 func (p *Platform) Handle(pattern string, h http.Handler) { p.mux.Handle(pattern, h) }
 
 // ServeHTTP answers one request and records it.
