@@ -21,6 +21,7 @@ import (
 	"github.com/embeddable-tray/embeddable-tray/app/signin"
 	"github.com/embeddable-tray/embeddable-tray/app/tokenstore"
 	"github.com/embeddable-tray/embeddable-tray/assets"
+	"github.com/embeddable-tray/embeddable-tray/internal/secret"
 )
 
 // service is the third-party side: the sign-in client, where its token is kept, and the
@@ -41,13 +42,31 @@ type service struct {
 // the service adds to it is applied by withService.
 func startService(ctx context.Context, cfg config.Config, store tokenstore.Store, remembered bool, log *slog.Logger) (*service, error) {
 	s := &service{close: func() {}}
+	ownKeyring := store == nil
+	if ownKeyring {
+		var err error
+		store, remembered, err = tokenstore.Open(appID, cfg.Service.Name)
+		if err != nil {
+			log.Warn("keyring unavailable", "err", err)
+		}
+		if !remembered {
+			log.Warn("no keyring (Secret Service) is available: the sign-in will not be remembered after the app quits")
+		}
+	}
+	s.store, s.remembered = store, remembered
 	oc := cfg.Service.OAuth
 	var carddavURL string
 	if cfg.Service.Contacts != nil {
 		carddavURL = cfg.Service.Contacts.CardDAVURL
 	}
 	if oc == nil {
-		p, err := provider.Start(ctx, provider.Options{Logger: log.With("component", "demo-provider")})
+		po := provider.Options{Logger: log.With("component", "demo-provider")}
+		if ownKeyring && remembered {
+			// The app's sign-in is restored from the keyring after a restart: the provider
+			// keeps what it issued there too, or it would refuse that sign-in.
+			po.Keep = secret.Entry{Service: appID, User: cfg.Service.Name + "/demo-provider"}
+		}
+		p, err := provider.Start(ctx, po)
 		if err != nil {
 			return nil, fmt.Errorf("cannot start the built-in demo provider: %w", err)
 		}
@@ -79,17 +98,6 @@ func startService(ctx context.Context, cfg config.Config, store tokenstore.Store
 	}
 	s.auth = auth
 
-	if store == nil {
-		var err error
-		store, remembered, err = tokenstore.Open(appID, cfg.Service.Name)
-		if err != nil {
-			log.Warn("keyring unavailable", "err", err)
-		}
-		if !remembered {
-			log.Warn("no keyring (Secret Service) is available: the sign-in will not be remembered after the app quits")
-		}
-	}
-	s.store, s.remembered = store, remembered
 	if carddavURL != "" {
 		if err := contacts.CheckURL(carddavURL); err != nil {
 			s.close()

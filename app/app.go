@@ -44,6 +44,9 @@ type AddressBook interface {
 	// HeldContacts answers a /contacts body from what the book last read, without the
 	// server; ok is false when it holds nothing.
 	HeldContacts(body json.RawMessage) (v any, ok bool)
+	// HeldName is the name of a contact the book holds for a number (E.164, national or
+	// an extension), "" when none; it never asks the server.
+	HeldName(number string) string
 	Clear()
 }
 

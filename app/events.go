@@ -32,7 +32,7 @@ func (a *App) Notify(m bridge.Inbound) {
 	case bridge.CallRing, bridge.CallStart, bridge.CallEnd, bridge.ActiveCall:
 		a.callEvent(m)
 	case bridge.InboundMessage:
-		a.notifyHidden("New message", caller(m.Message))
+		a.notifyHidden("New message", a.sender(m.Message))
 	}
 }
 
@@ -58,7 +58,23 @@ func (a *App) tell(title, body string) {
 // "fromUserName" the caller ID name, "contactMatch" the contact the widget matched
 // (PROTOCOL.md, Events from the widget). A message's "from" is {phoneNumber?,
 // extensionNumber, name}.
-func caller(raw json.RawMessage) string {
+func caller(raw json.RawMessage) string { return describeParty(partyOf(raw)) }
+
+// sender names who wrote a message. The widget names only RingCentral users and its own
+// matches; for anyone else the contact the app holds for the number names them, looked up
+// without the server so the notification never waits.
+func (a *App) sender(raw json.RawMessage) string {
+	p := partyOf(raw)
+	if p.name == "" && p.number != "" && a.opts.Contacts != nil && a.Snapshot().Authorized() {
+		p.name = a.opts.Contacts.HeldName(p.number)
+	}
+	return describeParty(p)
+}
+
+// partyFields is who is on the other end of a call or message, and a message's text.
+type partyFields struct{ name, number, subject string }
+
+func partyOf(raw json.RawMessage) partyFields {
 	var v struct {
 		From         json.RawMessage `json:"from"`
 		FromUserName string          `json:"fromUserName"`
@@ -82,13 +98,16 @@ func caller(raw json.RawMessage) string {
 	if v.ContactMatch != nil {
 		matched = v.ContactMatch.Name
 	}
-	name := firstNonEmpty(matched, v.FromUserName, party.Name, v.FromName)
-	who := firstNonEmpty(name, number, "Unknown caller")
-	if name != "" && number != "" && name != number {
-		who += " (" + number + ")"
+	return partyFields{name: firstNonEmpty(matched, v.FromUserName, party.Name, v.FromName), number: number, subject: v.Subject}
+}
+
+func describeParty(p partyFields) string {
+	who := firstNonEmpty(p.name, p.number, "Unknown caller")
+	if p.name != "" && p.number != "" && p.name != p.number {
+		who += " (" + p.number + ")"
 	}
-	if v.Subject != "" {
-		who += ": " + v.Subject
+	if p.subject != "" {
+		who += ": " + p.subject
 	}
 	return who
 }

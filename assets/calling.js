@@ -254,9 +254,12 @@
       dtmfState.set(this, { sender: sender, toneBuffer: "" });
     }
     get toneBuffer() { return dtmfState.get(this).toneBuffer; }
+    // As in browsers: a live track, and the last negotiation (the engine's dtmf in the
+    // results of setLocalDescription/setRemoteDescription) has telephone-event for the
+    // sender and the sender's current direction sends. False before any negotiation.
     get canInsertDTMF() {
       const s = senderState.get(dtmfState.get(this).sender);
-      return !!s.track && s.track.readyState === "live" && !pcState.get(s.pc).closed;
+      return s.canDTMF && !!s.track && s.track.readyState === "live" && !pcState.get(s.pc).closed;
     }
     insertDTMF(tones, duration, interToneGap) {
       if (!this.canInsertDTMF) throw domError("InvalidStateError", "this sender cannot send DTMF now");
@@ -289,7 +292,7 @@
     constructor(token, pc, track) {
       illegal(token);
       let markReady;
-      const st = { pc: pc, track: track, id: null, removed: false, dtmf: null, ready: new Promise(function (r) { markReady = r; }) };
+      const st = { pc: pc, track: track, id: null, removed: false, dtmf: null, canDTMF: false, ready: new Promise(function (r) { markReady = r; }) };
       st.markReady = markReady;
       senderState.set(this, st);
       st.dtmf = new RTCDTMFSender(INTERNAL, this);
@@ -434,7 +437,9 @@
       const self = this;
       if (ps.closed) return Promise.reject(domError("InvalidStateError", "the peer connection is closed"));
       let made;
-      if (!desc || !desc.sdp) { // implicit: make the offer or answer the state calls for
+      if (desc && desc.type === "rollback") {
+        made = Promise.resolve({ type: "rollback", sdp: "" });
+      } else if (!desc || !desc.sdp) { // implicit: make the offer or answer the state calls for
         const answering = ps.signalingState === "have-remote-offer" || ps.signalingState === "have-local-pranswer";
         made = answering ? this.createAnswer() : this.createOffer();
       } else {
@@ -442,7 +447,10 @@
       }
       return made.then(function (d) {
         return enqueue(ps, function () { return request("pc.setLocalDescription", { pc: ps.id, type: d.type, sdp: d.sdp }); })
-          .then(function (wire) { applyDescription(self, ps, "local", new RTCSessionDescription({ type: wire.type || d.type, sdp: wire.sdp || d.sdp })); });
+          .then(function (wire) {
+            noteDTMF(ps, wire);
+            applyDescription(self, ps, "local", new RTCSessionDescription({ type: wire.type || d.type, sdp: wire.sdp || d.sdp }));
+          });
       });
     }
 
@@ -453,7 +461,10 @@
       if (!desc || !desc.type) return Promise.reject(new TypeError("a description needs a type"));
       const d = new RTCSessionDescription({ type: desc.type, sdp: desc.sdp });
       return enqueue(ps, function () { return request("pc.setRemoteDescription", { pc: ps.id, type: d.type, sdp: d.sdp }); })
-        .then(function () { applyDescription(self, ps, "remote", d); });
+        .then(function (r) {
+          noteDTMF(ps, r);
+          applyDescription(self, ps, "remote", d);
+        });
     }
 
     addIceCandidate(candidate) {
@@ -505,6 +516,16 @@
 
   function description(r) { return { type: r.type, sdp: r.sdp }; }
 
+  // noteDTMF takes the engine's word on which senders can send DTMF (CONTRACTS.md §4:
+  // dtmf, by sender id, in the results of setLocalDescription and setRemoteDescription).
+  function noteDTMF(ps, result) {
+    if (!result || !result.dtmf) return;
+    for (const sender of ps.senders) {
+      const ss = senderState.get(sender);
+      if (ss.id !== null) ss.canDTMF = result.dtmf[ss.id] === true;
+    }
+  }
+
   // applyDescription moves the signaling state as the standard does once a description is set.
   function applyDescription(pc, ps, side, d) {
     if (ps.closed) return;
@@ -512,6 +533,7 @@
     const mine = side === "local" ? "Local" : "Remote";
     if (d.type === "offer") {
       ps["pending" + mine] = d;
+      ps["pending" + other] = null; // an offer over a pending one rolled that back (glare)
     } else if (d.type === "answer") {
       ps["current" + mine] = d;
       ps["current" + other] = ps["pending" + other] || ps["current" + other];

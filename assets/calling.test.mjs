@@ -291,6 +291,7 @@ test("a call as sip.js 0.13.5 makes it", async (t) => {
   assert.equal(candidates[0].sdpMLineIndex, 0);
   assert.equal(candidates[1], null, "onicecandidate: a candidate, then null");
   assert.deepEqual(gatheringAtNull, ["complete"], "the null candidate comes with gathering complete");
+  assert.equal(sender.dtmf.canInsertDTMF, false, "no DTMF before the negotiation completes");
 
   // the answer, then the remote track with its stream
   const answerSdp = "v=0\r\nm=audio 4000 RTP/SAVPF 0\r\na=sendrecv\r\n";
@@ -298,7 +299,7 @@ test("a call as sip.js 0.13.5 makes it", async (t) => {
   const srReq = await engine.next("pc.setRemoteDescription");
   assert.deepEqual([srReq.type, srReq.sdp], ["answer", answerSdp]);
   engine.event({ event: "pc.track", pc: create.pc, receiver: "rcv-1", track: { id: "far-1", kind: "audio", label: "remote audio" }, streams: ["ms-far"] });
-  engine.answer(srReq, {});
+  engine.answer(srReq, { dtmf: { ["snd-" + track.id]: true } });
   await setRemote;
   assert.equal(pc.signalingState, "stable");
   assert.equal(pc.remoteDescription.sdp, answerSdp);
@@ -430,6 +431,122 @@ test("an inbound call: offer in, answer out, hold re-offer with an ICE restart",
   assert.equal(offerReq.iceRestart, true);
   engine.answer(offerReq, { type: "offer", sdp: "v=0\r\n" });
   await offer;
+});
+
+// outboundCall sets up a negotiated outbound call on the fake engine; answerResult is the
+// engine's result of setRemoteDescription(answer).
+async function outboundCall(win, engine, answerResult) {
+  const stream = await win.navigator.mediaDevices.getUserMedia({ audio: true });
+  const pc = new win.RTCPeerConnection({});
+  const sender = pc.addTrack(stream.getAudioTracks()[0], stream);
+  const offer = pc.createOffer();
+  engine.answer(await engine.next("pc.createOffer"), { type: "offer", sdp: "v=0\r\nm=audio 9 RTP/SAVPF 111 101\r\na=sendrecv\r\n" });
+  const sl = pc.setLocalDescription(await offer);
+  const slReq = await engine.next("pc.setLocalDescription");
+  engine.answer(slReq, { type: "offer", sdp: slReq.sdp, dtmf: { [senderIdOf(engine)]: false } });
+  await sl;
+  const sr = pc.setRemoteDescription({ type: "answer", sdp: "v=0\r\nm=audio 4000 RTP/AVP 0\r\na=sendrecv\r\n" });
+  engine.answer(await engine.next("pc.setRemoteDescription"), answerResult);
+  await sr;
+  return { pc, sender };
+}
+
+function senderIdOf(engine) { return "snd-" + engine.log.find((m) => m.op === "pc.addTrack").track; }
+
+test("canInsertDTMF is what the negotiation gave: without telephone-event, no DTMF and nothing sent", async (t) => {
+  const win = page();
+  const engine = connect(win, defaultAuto());
+  t.after(() => engine.port.close());
+  const { pc, sender } = await outboundCall(win, engine, { dtmf: {} }); // a G.711 far end without telephone-event
+  const id = senderIdOf(engine);
+  assert.equal(sender.dtmf.canInsertDTMF, false);
+  assert.throws(() => sender.dtmf.insertDTMF("1"), (e) => e.name === "InvalidStateError");
+  assert.equal(sender.dtmf.toneBuffer, "");
+  await engine.flush(win);
+  assert.ok(!engine.ops().includes("pc.insertDTMF"), "nothing pretends to be sent");
+
+  // a re-negotiation that has it, then the far end's hold (the page's answer recvonly)
+  const re = pc.createOffer();
+  engine.answer(await engine.next("pc.createOffer"), { type: "offer", sdp: "v=0\r\n" });
+  const sl = pc.setLocalDescription(await re);
+  const slReq = await engine.next("pc.setLocalDescription");
+  engine.answer(slReq, { type: "offer", sdp: slReq.sdp, dtmf: { [id]: false } });
+  await sl;
+  const sr = pc.setRemoteDescription({ type: "answer", sdp: "v=0\r\n" });
+  engine.answer(await engine.next("pc.setRemoteDescription"), { dtmf: { [id]: true } });
+  await sr;
+  assert.equal(sender.dtmf.canInsertDTMF, true);
+  const held = pc.setRemoteDescription({ type: "offer", sdp: "v=0\r\na=sendonly\r\n" });
+  engine.answer(await engine.next("pc.setRemoteDescription"), { dtmf: { [id]: true } });
+  await held;
+  const ans = pc.createAnswer();
+  engine.answer(await engine.next("pc.createAnswer"), { type: "answer", sdp: "v=0\r\na=recvonly\r\n" });
+  const sa = pc.setLocalDescription(await ans);
+  const saReq = await engine.next("pc.setLocalDescription");
+  engine.answer(saReq, { type: "answer", sdp: saReq.sdp, dtmf: { [id]: false } });
+  await sa;
+  assert.equal(sender.dtmf.canInsertDTMF, false, "held by the far end: the sender does not send");
+});
+
+test("glare: a remote offer over the pending local one rolls it back; setLocalDescription rollback", async (t) => {
+  const win = page();
+  const engine = connect(win, defaultAuto());
+  t.after(() => engine.port.close());
+  const { pc } = await outboundCall(win, engine, {});
+  const current = pc.currentLocalDescription;
+  const signaling = [];
+  pc.onsignalingstatechange = () => signaling.push(pc.signalingState);
+
+  const offerAgain = async () => {
+    const o = pc.createOffer();
+    engine.answer(await engine.next("pc.createOffer"), { type: "offer", sdp: "v=0\r\na=sendonly\r\n" });
+    const sl = pc.setLocalDescription(await o);
+    const req = await engine.next("pc.setLocalDescription");
+    engine.answer(req, { type: "offer", sdp: req.sdp });
+    await sl;
+    assert.equal(pc.signalingState, "have-local-offer");
+  };
+
+  // the far end's re-offer while ours is pending
+  await offerAgain();
+  const theirs = { type: "offer", sdp: "v=0\r\na=sendrecv\r\n" };
+  const sr = pc.setRemoteDescription(theirs);
+  const srReq = await engine.next("pc.setRemoteDescription");
+  assert.deepEqual([srReq.type, srReq.sdp], [theirs.type, theirs.sdp]);
+  engine.answer(srReq, {});
+  await sr;
+  assert.equal(pc.signalingState, "have-remote-offer");
+  assert.equal(pc.pendingLocalDescription, null, "our offer was rolled back");
+  assert.equal(pc.localDescription, current);
+  assert.equal(pc.remoteDescription.sdp, theirs.sdp);
+  const ans = pc.createAnswer();
+  engine.answer(await engine.next("pc.createAnswer"), { type: "answer", sdp: "v=0\r\n" });
+  const sa = pc.setLocalDescription(await ans);
+  const saReq = await engine.next("pc.setLocalDescription");
+  engine.answer(saReq, { type: "answer", sdp: saReq.sdp });
+  await sa;
+  assert.equal(pc.signalingState, "stable");
+
+  // the page's own rollback: no offer is made for it, the engine is asked to roll back
+  await offerAgain();
+  const before = engine.ops().length;
+  const rb = pc.setLocalDescription({ type: "rollback" });
+  const rbReq = await engine.next("pc.setLocalDescription");
+  assert.equal(rbReq.type, "rollback");
+  engine.answer(rbReq, { type: "rollback", sdp: "" });
+  await rb;
+  assert.deepEqual(engine.ops().slice(before), ["pc.setLocalDescription"]);
+  assert.equal(pc.signalingState, "stable");
+  assert.equal(pc.pendingLocalDescription, null);
+  assert.equal(pc.localDescription.sdp, saReq.sdp, "the current description is the one before the offer");
+  assert.deepEqual(signaling, ["have-local-offer", "have-remote-offer", "stable", "have-local-offer", "stable"]);
+
+  // what the engine cannot roll back rejects, and the state stays
+  await offerAgain();
+  const refused = pc.setRemoteDescription(theirs);
+  engine.fail(await engine.next("pc.setRemoteDescription"), "InvalidStateError", "an ICE restart offer is pending");
+  await assert.rejects(refused, (e) => e.name === "InvalidStateError");
+  assert.equal(pc.signalingState, "have-local-offer");
 });
 
 test("requests of one peer connection reach the engine in order, after it exists", async (t) => {
@@ -602,7 +719,7 @@ test("sip.js 0.13.5's SessionDescriptionHandler over the shim", { skip: !process
   const engine = connect(win, {
     ...defaultAuto(),
     "pc.createOffer": (m) => ({ type: "offer", sdp: "v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111 0 101\r\na=ice-ufrag:u" + ++n + (m.iceRestart ? "r" : "") + "\r\na=sendrecv\r\n" }),
-    "pc.setRemoteDescription": () => ({}),
+    "pc.setRemoteDescription": () => ({ dtmf: { "snd-mic-1": true } }),
   });
   t.after(() => engine.port.close());
   // setLocalDescription: answer with the wire copy, then the candidates and their end

@@ -77,7 +77,7 @@ func (r *Router) Serve(ctx context.Context, req Request) Response {
 	if h == nil {
 		return errorResponse(req.RequestID, fmt.Sprintf("no handler for path %q", clip(req.Path)))
 	}
-	v, err, panicked := call(ctx, h, req.Body)
+	v, panicked, err := call(ctx, h, req.Body)
 	if panicked != nil {
 		if log == nil {
 			log = slog.Default()
@@ -96,14 +96,14 @@ func (r *Router) Serve(ctx context.Context, req Request) Response {
 }
 
 // call runs h, turning a panic into a value instead of a crash of the whole app.
-func call(ctx context.Context, h HandlerFunc, body json.RawMessage) (v any, err error, panicked any) {
+func call(ctx context.Context, h HandlerFunc, body json.RawMessage) (v, panicked any, err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			v, err, panicked = nil, nil, p
+			v, panicked, err = nil, p, nil
 		}
 	}()
 	v, err = h(ctx, body)
-	return v, err, nil
+	return v, nil, err
 }
 
 func errorResponse(id, msg string) Response {

@@ -26,6 +26,7 @@ type call struct {
 	track  string
 	stream string // the far end's audio, as the page got it in pc.track
 	elem   string
+	dtmf   bool // the sender's canInsertDTMF after the last negotiation, as the engine said
 }
 
 func (s *shim) microphone() gum {
@@ -54,6 +55,7 @@ func inbound(s *shim, pc string, far *farEnd, edit func(string) string) *call {
 	s.call("pc.createAnswer", map[string]any{"pc": pc}, &answer)
 	require.Equal(s.t, "answer", answer.Type)
 	s.call("pc.setLocalDescription", map[string]any{"pc": pc, "type": "answer", "sdp": answer.SDP}, &wire)
+	c.dtmf = wire.DTMF[c.sender]
 	far.accept(wire.SDP)
 	c.play()
 	return c
@@ -78,7 +80,7 @@ func outbound(s *shim, pc string, far *farEnd) *call {
 // offer renegotiates from the page's side; munge edits the page's copy before
 // setLocalDescription (as sip.js's hold modifier does); the far end answers.
 func (c *call) offer(iceRestart bool, munge func(string) string) (wire string) {
-	var offer, local desc
+	var offer, local, set desc
 	c.s.call("pc.createOffer", map[string]any{"pc": c.pc, "iceRestart": iceRestart}, &offer)
 	require.Equal(c.s.t, "offer", offer.Type)
 	require.Contains(c.s.t, offer.SDP, "a=candidate:", "offers are complete (non-trickle)")
@@ -88,7 +90,8 @@ func (c *call) offer(iceRestart bool, munge func(string) string) (wire string) {
 	}
 	c.s.call("pc.setLocalDescription", map[string]any{"pc": c.pc, "type": "offer", "sdp": page}, &local)
 	answer := c.far.answer(local.SDP)
-	c.s.call("pc.setRemoteDescription", map[string]any{"pc": c.pc, "type": "answer", "sdp": answer}, nil)
+	c.s.call("pc.setRemoteDescription", map[string]any{"pc": c.pc, "type": "answer", "sdp": answer}, &set)
+	c.dtmf = set.DTMF[c.sender]
 	return local.SDP
 }
 

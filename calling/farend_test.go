@@ -156,9 +156,12 @@ func isPC(pc string) func(map[string]json.RawMessage) bool {
 	return func(ev map[string]json.RawMessage) bool { return str(ev["pc"]) == pc }
 }
 
+// desc is a description, as createOffer/createAnswer and setLocalDescription answer; the
+// results of setLocalDescription and setRemoteDescription also carry dtmf (see protocol.go).
 type desc struct {
-	Type string `json:"type"`
-	SDP  string `json:"sdp"`
+	Type string          `json:"type"`
+	SDP  string          `json:"sdp"`
+	DTMF map[string]bool `json:"dtmf"`
 }
 
 // gum is getUserMedia's result.
@@ -204,16 +207,19 @@ func (f *farEnd) onsetOf(freq float64) <-chan time.Time {
 
 // newFarEnd makes a far end that offers or accepts codecs (in that order) and sends a
 // sine of tone Hz. It has telephone-event at each codec's clock, or only at
-// teOnly8000 (a gateway's Opus with telephone-event/8000).
+// teOnly8000 (a gateway's Opus with telephone-event/8000), or none with noTE.
 func newFarEnd(t testing.TB, tone float64, codecs ...string) *farEnd {
 	m := &webrtc.MediaEngine{}
 	clocks := map[uint32]bool{}
-	explicitTE := false
+	explicitTE, teNone := false, false
 	for _, c := range codecs {
 		var p webrtc.RTPCodecParameters
 		switch c {
 		case teOnly8000:
 			explicitTE = true
+			continue
+		case noTE:
+			teNone = true
 			continue
 		case "opus":
 			p = webrtc.RTPCodecParameters{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus,
@@ -226,7 +232,10 @@ func newFarEnd(t testing.TB, tone float64, codecs ...string) *farEnd {
 		clocks[p.ClockRate] = true
 		require.NoError(t, m.RegisterCodec(p, webrtc.RTPCodecTypeAudio))
 	}
-	if explicitTE {
+	switch {
+	case teNone:
+		clocks = map[uint32]bool{}
+	case explicitTE:
 		clocks = map[uint32]bool{8000: true}
 	}
 	for clock, pt := range map[uint32]webrtc.PayloadType{48000: 101, 8000: 100} {
@@ -384,8 +393,12 @@ func (f *farEnd) packetCount() int {
 	return f.packets
 }
 
-// teOnly8000 in newFarEnd's codecs: telephone-event/8000 whatever the codecs' clocks.
-const teOnly8000 = "telephone-event/8000"
+// teOnly8000 in newFarEnd's codecs: telephone-event/8000 whatever the codecs' clocks;
+// noTE: no telephone-event at all (a gateway without RFC 4733).
+const (
+	teOnly8000 = "telephone-event/8000"
+	noTE       = "no telephone-event"
+)
 
 func (f *farEnd) eventDurations() []int {
 	f.mu.Lock()

@@ -30,6 +30,7 @@ type peer struct {
 	senders   map[string]*sender
 	remotes   map[*webrtc.RTPTransceiver]*remoteTrack
 	localDir  map[string]string // mid -> direction in the local SDP as on the wire
+	stableDir map[string]string // localDir before the page's pending offer: what a rollback restores
 	remoteDir map[string]string // mid -> direction in the remote SDP
 	offer     string            // our latest offer, as the engine made it (before the page's edits)
 	offerMids []string          // mids of our last offer, for an answer without a=mid
@@ -72,7 +73,7 @@ func (e *Engine) createPeer(page uint64, r *request) (any, error) {
 	}
 	p := &peer{e: e, id: r.PC, page: page, pc: pc, senders: map[string]*sender{},
 		remotes: map[*webrtc.RTPTransceiver]*remoteTrack{}, localDir: map[string]string{},
-		remoteDir: map[string]string{}, signaling: "stable"}
+		stableDir: map[string]string{}, remoteDir: map[string]string{}, signaling: "stable"}
 	state := func() { p.emitState() }
 	pc.OnICEConnectionStateChange(func(webrtc.ICEConnectionState) { state() })
 	pc.OnConnectionStateChange(func(webrtc.PeerConnectionState) { state() })
@@ -290,6 +291,9 @@ func (p *peer) createAnswer() (any, error) {
 // turns sendrecv into sendonly for hold), so the engine keeps its own and takes only the
 // directions from the page's copy: to what goes on the wire, and to what the engine sends.
 func (p *peer) setLocal(r *request) (any, error) {
+	if r.Type == "rollback" {
+		return p.rollbackLocal(r)
+	}
 	own, err := p.ownLocal(r.Type)
 	if err != nil {
 		return nil, err
@@ -299,6 +303,9 @@ func (p *peer) setLocal(r *request) (any, error) {
 		wire = withDirections(own, directionsOf(r.SDP))
 	}
 	p.mu.Lock()
+	if r.Type == "offer" && p.signaling == "stable" {
+		p.stableDir = p.localDir
+	}
 	p.localDir = directionsOf(wire)
 	if r.Type == "offer" {
 		p.signaling = "have-local-offer"
@@ -307,6 +314,9 @@ func (p *peer) setLocal(r *request) (any, error) {
 	}
 	p.mu.Unlock()
 	p.updateSending()
+	if r.Type != "offer" {
+		p.negotiated(wire)
+	}
 	cands := candidatesOf(wire)
 	r.after = func() {
 		// Non-trickle: the candidates are in the description; the page still hears them
@@ -317,7 +327,99 @@ func (p *peer) setLocal(r *request) (any, error) {
 		p.e.event(p.page, "pc.icecandidate", map[string]any{"pc": p.id, "candidate": nil})
 		p.emitState()
 	}
-	return map[string]any{"type": r.Type, "sdp": wire}, nil
+	return map[string]any{"type": r.Type, "sdp": wire, "dtmf": p.dtmf()}, nil
+}
+
+// rollbackLocal undoes the page's pending offer (setLocalDescription({type: "rollback"})):
+// the call goes on as negotiated before it.
+func (p *peer) rollbackLocal(r *request) (any, error) {
+	p.mu.Lock()
+	sig := p.signaling
+	p.mu.Unlock()
+	if sig != "have-local-offer" {
+		return nil, &domError{"InvalidStateError", "no local offer to roll back"}
+	}
+	if err := p.rollbackPion(); err != nil {
+		return nil, err
+	}
+	p.mu.Lock()
+	p.localDir = p.stableDir
+	p.signaling = "stable"
+	p.mu.Unlock()
+	p.updateSending()
+	r.after = p.emitState
+	return map[string]any{"type": "rollback", "sdp": "", "dtmf": p.dtmf()}, nil
+}
+
+// rollbackPion takes pion from have-local-offer back to stable, as negotiated before the
+// offer. pion cannot roll back (v4.2: a rollback description is refused in
+// have-local-offer), so the engine completes the offer with an answer that changes
+// nothing: the far end's current description, its directions narrowed to the offer (the
+// offer pion holds is its own, the page's edits are only on the wire).
+//
+// An ICE restart offer cannot be rolled back: pion restarted its ICE agent when it made
+// it (new credentials, new sockets), and a far end that did not restart keeps sending to
+// the old sockets (it takes new credentials in an answer without restarting, and keeps
+// its selected pair). That is refused, as browsers refuse what they cannot do; the page's
+// offer stays pending and can still be answered.
+func (p *peer) rollbackPion() error {
+	if p.pc.SignalingState() != webrtc.SignalingStateHaveLocalOffer {
+		return nil
+	}
+	cur, pending := p.pc.CurrentRemoteDescription(), p.pc.PendingLocalDescription()
+	if cur == nil || pending == nil {
+		return &domError{"InvalidStateError", "the first offer cannot be rolled back"}
+	}
+	if restarted(p.pc.CurrentLocalDescription(), pending) {
+		return &domError{"InvalidStateError", "an ICE restart offer is pending and cannot be rolled back: answer it first"}
+	}
+	if len(midsOf(cur.SDP)) != len(midsOf(pending.SDP)) {
+		return &domError{"InvalidStateError", "the pending offer changes the media: it cannot be rolled back"}
+	}
+	answer := webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: fitAnswer(cur.SDP, pending.SDP)}
+	if err := p.pc.SetRemoteDescription(answer); err != nil {
+		return &domError{"InvalidStateError", "rolling the pending offer back: " + err.Error()}
+	}
+	return nil
+}
+
+// restarted reports whether offer has other ICE credentials than the current description.
+func restarted(current, offer *webrtc.SessionDescription) bool {
+	return current != nil && offer != nil && iceUfrag(current.SDP) != iceUfrag(offer.SDP)
+}
+
+// negotiated notes, once an answer completes a negotiation, which senders can send DTMF
+// (RTCDTMFSender.canInsertDTMF): telephone-event is in the answer's section of the
+// sender's transceiver, and its current direction sends.
+func (p *peer) negotiated(answer string) {
+	te := telephoneEventMids(answer)
+	p.mu.Lock()
+	for _, s := range p.senders {
+		mid := p.midOf(s)
+		s.dtmf.Store(mid != "" && te[mid] && sends(p.localDir[mid]) && receives(p.remoteDir[mid]))
+	}
+	p.mu.Unlock()
+}
+
+// dtmf is canInsertDTMF of each sender, by id, as the last negotiation left it.
+func (p *peer) dtmf() map[string]bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	out := map[string]bool{}
+	for id, s := range p.senders {
+		out[id] = s.dtmf.Load()
+	}
+	return out
+}
+
+// midOf is the mid of s's transceiver ("" before one is negotiated); callers hold p.mu.
+func (p *peer) midOf(s *sender) string {
+	for _, t := range p.pc.GetTransceivers() {
+		if t.Sender() == s.rtp {
+			return t.Mid()
+		}
+	}
+	return ""
 }
 
 // ownLocal is the engine's own copy of the description the page sets: its latest offer,
@@ -356,12 +458,22 @@ func (p *peer) setRemote(r *request) (any, error) {
 	// pion refuses a description without a=mid (some gateways send none): add it, as
 	// sip.js does for Firefox; an answer's mids are those of our offer.
 	sdp := withMids(r.SDP, mids)
+	if typ == webrtc.SDPTypeOffer {
+		// An offer while ours is pending (glare: both sides re-INVITE; or an offer made
+		// and not set): browsers roll ours back implicitly, and so does the engine.
+		if err := p.rollbackPion(); err != nil {
+			return nil, err
+		}
+	}
 	if err := p.pc.SetRemoteDescription(webrtc.SessionDescription{Type: typ, SDP: sdp}); err != nil {
 		return nil, &domError{"InvalidAccessError", err.Error()}
 	}
 	p.mu.Lock()
 	p.remoteDir = directionsOf(sdp)
 	if typ == webrtc.SDPTypeOffer {
+		if p.signaling == "have-local-offer" {
+			p.localDir = p.stableDir
+		}
 		p.remoteOff = sdp
 		p.signaling = "have-remote-offer"
 	} else {
@@ -369,13 +481,16 @@ func (p *peer) setRemote(r *request) (any, error) {
 	}
 	p.mu.Unlock()
 	p.updateSending()
+	if typ != webrtc.SDPTypeOffer {
+		p.negotiated(sdp)
+	}
 	// Browsers fire track events before setRemoteDescription resolves: so does the shim,
 	// from these events sent ahead of the answer.
 	for _, rt := range p.newRemoteTracks() {
 		p.emitTrack(rt)
 	}
 	r.after = p.emitState
-	return nil, nil
+	return map[string]any{"dtmf": p.dtmf()}, nil
 }
 
 // newRemoteTracks makes a remote track for each audio transceiver the far end sends on
@@ -432,12 +547,7 @@ func (p *peer) onTrack(tr *webrtc.TrackRemote, recv *webrtc.RTPReceiver) {
 func (p *peer) updateSending() {
 	p.mu.Lock()
 	for _, s := range p.senders {
-		mid := ""
-		for _, t := range p.pc.GetTransceivers() {
-			if t.Sender() == s.rtp {
-				mid = t.Mid()
-			}
-		}
+		mid := p.midOf(s)
 		s.allowed.Store(mid != "" && sends(p.localDir[mid]) && receives(p.remoteDir[mid]))
 	}
 	p.mu.Unlock()

@@ -3,6 +3,19 @@ package calling
 import "encoding/json"
 
 // request is one request of the shim; each op reads the fields it needs (CONTRACTS.md §4).
+//
+// Contract additions (issue 12, canInsertDTMF and rollback), to go into CONTRACTS.md §4:
+//   - the results of pc.setLocalDescription and pc.setRemoteDescription carry
+//     dtmf: {<sender id>: bool}, each sender's RTCDTMFSender.canInsertDTMF as the last
+//     completed negotiation (an answer) left it: true when that answer has
+//     telephone-event in the sender's m= section and the sender's current direction sends
+//     (sendrecv/sendonly). Offers do not change it; a sender not listed is false.
+//   - pc.setLocalDescription takes {type: "rollback"} (no sdp) in have-local-offer and
+//     answers {type: "rollback", sdp: "", dtmf}; pc.setRemoteDescription of an offer while
+//     the engine's offer is pending rolls that back first (glare), as browsers do. What the
+//     engine cannot roll back (the first offer; an ICE restart offer, see rollbackPion;
+//     one that changed the m= sections) fails with InvalidStateError, the offer still
+//     pending. A remote rollback is not supported (NotSupportedError).
 type request struct {
 	ID      json.RawMessage `json:"id"`
 	Op      string          `json:"op"`

@@ -221,3 +221,28 @@ func isICELine(l string) bool {
 	}
 	return false
 }
+
+// telephoneEventMids is the set of mids whose sections of s have telephone-event.
+func telephoneEventMids(s string) map[string]bool {
+	t := parseSDP(s)
+	out := map[string]bool{}
+	for i, sec := range t.sections {
+		for _, l := range sec {
+			if _, codec, ok := strings.Cut(l, " "); ok && strings.HasPrefix(l, "a=rtpmap:") &&
+				strings.HasPrefix(strings.ToLower(codec), "telephone-event/") {
+				out[t.mid(i)] = true
+			}
+		}
+	}
+	return out
+}
+
+// iceUfrag is the first a=ice-ufrag of s (session or section level).
+func iceUfrag(s string) string {
+	for _, l := range strings.Split(s, "\n") {
+		if u, ok := strings.CutPrefix(strings.TrimRight(l, "\r"), "a=ice-ufrag:"); ok {
+			return u
+		}
+	}
+	return ""
+}

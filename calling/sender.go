@@ -22,6 +22,7 @@ type sender struct {
 	trackID, streamID string
 	rtp               *webrtc.RTPSender
 	allowed           atomic.Bool // both descriptions let it send (see peer.updateSending)
+	dtmf              atomic.Bool // canInsertDTMF as the last negotiation left it (see peer.negotiated)
 
 	mu      sync.Mutex
 	track   *localTrack // nil: sends nothing

@@ -209,3 +209,36 @@ func TestCallsWithoutWebRTCWebPhone2(t *testing.T) {
 	require.NoError(t, c.WaitState(r.ctx, rcsip.Ended))
 	assert.Equal(t, "client", c.EndedBy())
 }
+
+// TestCallsWithoutWebRTCNoTelephoneEvent: a far end (G.711, as gateways are) without
+// telephone-event. In a browser the sender's canInsertDTMF is then false and insertDTMF
+// throws InvalidStateError; ringcentral-web-phone 0.8.14 calls insertDTMF without a
+// fallback (its session.dtmf replaces sip.js's, whose SIP INFO it never reaches), so the
+// page's DTMF fails out loud, and nothing pretends to be sent. Both directions of call.
+func TestCallsWithoutWebRTCNoTelephoneEvent(t *testing.T) {
+	r := startCallRig(t, "v0.html", rcsip.Config{G711Only: true, NoTelephoneEvent: true})
+	r.pa.Tone(t, pulsetest.MicFeed, micTone)
+	c, call := r.ringAndAnswer("+15557654321")
+	r.talks(c)
+	_, err := r.rc.Do(r.ctx, "dtmf", map[string]any{"call": call, "digits": "159#"})
+	require.ErrorContains(t, err, "cannot send DTMF", "DTMF without telephone-event must fail in the page, as in a browser")
+	t.Logf("the page's DTMF failed: %v", err)
+	require.NoError(t, c.WaitTone(r.ctx, micTone), "the call goes on")
+	require.NoError(t, c.Hangup())
+	r.event("ended")
+	assert.Empty(t, c.Digits(), "no digit reached the far end")
+
+	placed := r.do("call", map[string]any{"number": "+15551112222"})
+	var p struct{ Call int }
+	require.NoError(t, json.Unmarshal(placed, &p))
+	out, err := r.rc.NextCall(r.ctx)
+	require.NoError(t, err)
+	require.NoError(t, out.Answer(r.ctx))
+	r.event("accepted")
+	r.talks(out)
+	_, err = r.rc.Do(r.ctx, "dtmf", map[string]any{"call": p.Call, "digits": "2"})
+	require.ErrorContains(t, err, "cannot send DTMF", "an answer without telephone-event leaves no DTMF either")
+	r.do("hangup", map[string]any{"call": p.Call})
+	require.NoError(t, out.WaitState(r.ctx, rcsip.Ended))
+	assert.Empty(t, out.Digits())
+}

@@ -15,12 +15,14 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/embeddable-tray/embeddable-tray/e2e/apptest"
+	"github.com/embeddable-tray/embeddable-tray/internal/desktoptest"
 )
 
 func TestDemoSignInAndContacts(t *testing.T) {
 	ctx, w, cfg := setup(t)
 	apptest.RequireSession(t, "xdotool")
 	d := startDesktop(t)
+	notes := desktoptest.StartNotifications(t, d.conn)
 	a := apptest.Launch(t, cfg) // no "oauth", no "contacts": the demo provider and its address book
 	bus := d.item(ctx, t)
 	registration(ctx, t, w, 0)
@@ -62,6 +64,40 @@ func TestDemoSignInAndContacts(t *testing.T) {
 
 	require.NoError(t, w.Show(ctx, "contacts"))
 	screenshot(t, "demo-contacts")
+
+	// A restart restores the sign-in from the keyring, and the demo provider the new run
+	// starts still knows the token (it kept what it issued in the keyring too): the
+	// contacts come, and the tray never says the provider refused the sign-in.
+	seq = w.Seq()
+	a = a.Restart(t)
+	bus = d.item(ctx, t)
+	_, s, _ := registration(ctx, t, w, seq)
+	assert.True(t, s.Authorized, "the demo sign-in survives a restart")
+	d.waitLabel(ctx, t, bus, "Signed in to "+displayName+" as demo@example.com")
+	resp, err = w.Request(ctx, "/contacts", map[string]any{"page": 1})
+	require.NoError(t, err)
+	page.Data, page.Error = nil, ""
+	require.NoError(t, json.Unmarshal(resp, &page), "%s", resp)
+	require.Empty(t, page.Error, "the restarted demo provider refused the restored sign-in")
+	assert.GreaterOrEqual(t, len(page.Data), 40)
+	d.waitLabel(ctx, t, bus, "Signed in to "+displayName+" as demo@example.com")
+
+	// A text from a number of the CRM's while the window is hidden: the notification names
+	// the contact the app holds (the widget names only RingCentral users).
+	win, err := a.WaitWindow(ctx, mainTitle, true)
+	require.NoError(t, err)
+	require.NoError(t, apptest.CloseWindow(win))
+	_, err = a.WaitWindow(ctx, mainTitle, false)
+	require.NoError(t, err)
+	require.NoError(t, w.InboundMessage(ctx, "+14155550102", "", "Running late"))
+	for {
+		n, err := notes.Wait(ctx)
+		require.NoError(t, err, "no message notification")
+		if n.Summary == "New message" {
+			assert.Contains(t, n.Body, "Olivia Bennett (+14155550102): Running late")
+			break
+		}
+	}
 }
 
 // typeInto types text into the focused field of win and presses Return, as a person would

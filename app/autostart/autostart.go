@@ -21,12 +21,6 @@ const (
 	// entryName names the XDG autostart file (entryName + ".desktop") and
 	// the icon; it matches the app's desktop file id.
 	entryName = "embeddable-tray"
-	// launchAgentLabel names the macOS LaunchAgent (and its plist file).
-	launchAgentLabel = "io.github.embeddable-tray"
-	// runValueName is the Windows value under HKCU\...\CurrentVersion\Run.
-	// The installer's optional autostart entry must use the same name so the
-	// tray's checkbox shows it.
-	runValueName = "EmbeddableTray"
 )
 
 // ErrUnsupported is returned where this platform has no "Start at login".

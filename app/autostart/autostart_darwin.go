@@ -9,6 +9,9 @@ import (
 	"path/filepath"
 )
 
+// launchAgentLabel names the macOS LaunchAgent (and its plist file).
+const launchAgentLabel = "io.github.embeddable-tray"
+
 // Supported reports whether "Start at login" works here: launchd reads the
 // user's LaunchAgents at login.
 func Supported() bool { return true }

@@ -9,6 +9,10 @@ import (
 	"golang.org/x/sys/windows/registry"
 )
 
+// runValueName is the Windows value under HKCU\...\CurrentVersion\Run. The installers'
+// optional autostart entry must use the same name so the tray's checkbox shows it.
+const runValueName = "EmbeddableTray"
+
 // runKey is the per-user list of programs Windows starts at sign-in.
 const runKey = `Software\Microsoft\Windows\CurrentVersion\Run`
 

@@ -228,6 +228,20 @@ func (s *state) match(numbers []string, region string) map[string][]Contact {
 	return out
 }
 
+// HeldName is the name of the first contact the book holds for number, "" when none or
+// when the book holds nothing. It never syncs: a notification must not wait for the server.
+func (b *Book) HeldName(number string) string {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	if b.st == nil {
+		return ""
+	}
+	for _, c := range b.st.match([]string{number}, b.cfg.Region)[number] {
+		return c.Name
+	}
+	return ""
+}
+
 // HandleViewMatchedContact answers viewMatchedContactPath (the user opened a matched
 // contact). There is no CRM page to open for a CardDAV card, so it only acknowledges.
 func (b *Book) HandleViewMatchedContact(ctx context.Context, body json.RawMessage) (any, error) {

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/oauth2"
 
@@ -199,6 +200,20 @@ func TestMatch(t *testing.T) {
 	for n, w := range want {
 		require.Equal(t, w, ids(m[n]), n)
 	}
+}
+
+// A notification names a sender from what the book holds, and never waits for the server.
+func TestHeldName(t *testing.T) {
+	_, g, _ := seeded(t)
+	b := newTestBook(g, 100)
+	assert.Empty(t, b.HeldName("+12125550101"), "nothing held before the first sync: no name, no sync")
+	assert.Nil(t, b.st)
+	contactsPage(t, b, `{}`)
+	assert.Equal(t, "Ada Lovelace", b.HeldName("+12125550101"))
+	assert.Equal(t, "Ada Lovelace", b.HeldName("212.555.0109"), "a national number, region US")
+	assert.Empty(t, b.HeldName("+10000000000"))
+	b.Clear()
+	assert.Empty(t, b.HeldName("+12125550101"), "nothing after sign-out")
 }
 
 func TestUnauthorizedDropsEverything(t *testing.T) {

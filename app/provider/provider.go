@@ -39,6 +39,10 @@ type Options struct {
 	AccessTokenTTL time.Duration
 	// Logger receives what happens (never a token, code or password); nil means slog.Default().
 	Logger *slog.Logger
+	// Keep, when set, holds the issued access and refresh tokens between runs (the app
+	// passes an entry of its keyring, never a file: they are secrets). nil forgets them
+	// when the provider stops.
+	Keep Keeper
 }
 
 // Provider is a running demo provider. Its methods are safe for concurrent use.
@@ -79,6 +83,10 @@ func Start(ctx context.Context, o Options) (*Provider, error) {
 	}
 
 	tokens := newMemoryTokenStore()
+	tokens.log = log
+	if o.Keep != nil {
+		tokens.restore(o.Keep)
+	}
 	srv := newAuthServer(tokens, o.AccessTokenTTL)
 	book, err := newAddressBook(time.Now().UTC().Truncate(time.Second))
 	if err != nil {

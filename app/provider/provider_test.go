@@ -16,6 +16,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/oauth2"
+
+	"github.com/embeddable-tray/embeddable-tray/internal/secret"
 )
 
 const testRedirect = "http://127.0.0.1:54321/callback"
@@ -519,4 +521,77 @@ func TestStart(t *testing.T) {
 			return err != nil
 		}, 5*time.Second, 20*time.Millisecond)
 	})
+}
+
+// memoryKeeper is a Keeper in memory, as the keyring entry the app passes is one.
+type memoryKeeper struct {
+	value string
+	kept  bool
+	err   error // returned by both methods when set: a keyring that fails
+}
+
+func (k *memoryKeeper) Get() (string, error) {
+	if k.err != nil {
+		return "", k.err
+	}
+	if !k.kept {
+		return "", secret.ErrNotFound
+	}
+	return k.value, nil
+}
+
+func (k *memoryKeeper) Set(v string) error {
+	if k.err != nil {
+		return k.err
+	}
+	k.value, k.kept = v, true
+	return nil
+}
+
+// The app restores its demo sign-in from the keyring after a restart; the provider it
+// starts then must still know the tokens it issued, or the first request is refused.
+func TestIssuedTokensOutliveARestart(t *testing.T) {
+	keep := &memoryKeeper{}
+	first := start(t, Options{Keep: keep})
+	tok := login(t, first, config(first, oauth2.AuthStyleInParams))
+	require.NoError(t, first.Close())
+	assert.NotContains(t, keep.value, "\"code", "authorization codes are never kept")
+
+	second := start(t, Options{Keep: keep})
+	status, info := userinfo(t, second, tok.AccessToken)
+	require.Equal(t, http.StatusOK, status, "the access token issued before the restart")
+	assert.Equal(t, "demo@example.com", info["email"])
+	expired := *tok
+	expired.Expiry = time.Now().Add(-time.Minute)
+	fresh, err := config(second, oauth2.AuthStyleInParams).TokenSource(context.Background(), &expired).Token()
+	require.NoError(t, err, "the refresh token issued before the restart")
+
+	// Sign-out revokes: the next run refuses the old grant too.
+	require.Equal(t, http.StatusOK, revoke(t, second, url.Values{"token": {fresh.RefreshToken}, "client_id": {second.ClientID()}}))
+	require.NoError(t, second.Close())
+	third := start(t, Options{Keep: keep})
+	status, _ = userinfo(t, third, fresh.AccessToken)
+	assert.Equal(t, http.StatusUnauthorized, status, "a revoked grant stays revoked after a restart")
+
+	// Without a keeper, a restart forgets (the app passes none when it has no keyring).
+	fourth := start(t, Options{})
+	tok = login(t, fourth, config(fourth, oauth2.AuthStyleInParams))
+	require.NoError(t, fourth.Close())
+	status, _ = userinfo(t, start(t, Options{}), tok.AccessToken)
+	assert.Equal(t, http.StatusUnauthorized, status)
+}
+
+// A keyring that fails costs the next run's memory of the sign-in, never this sign-in.
+func TestFailingKeeperStillSignsIn(t *testing.T) {
+	keep := &memoryKeeper{err: errors.New("keyring locked")}
+	p := start(t, Options{Keep: keep})
+	tok := login(t, p, config(p, oauth2.AuthStyleInParams))
+	status, _ := userinfo(t, p, tok.AccessToken)
+	assert.Equal(t, http.StatusOK, status)
+
+	keep.err, keep.kept, keep.value = nil, true, "not json"
+	p = start(t, Options{Keep: keep})
+	tok = login(t, p, config(p, oauth2.AuthStyleInParams))
+	status, _ = userinfo(t, p, tok.AccessToken)
+	assert.Equal(t, http.StatusOK, status, "an unreadable kept value starts empty")
 }

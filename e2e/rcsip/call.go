@@ -563,7 +563,7 @@ func firstCodec(sdp string, g711Only bool) string {
 
 // newPeer makes the call's pion peer.
 func (c *Call) newPeer() error {
-	pc, err := newPeerConnection(c.s.cfg.G711Only)
+	pc, err := newFarPeer(c.s.cfg)
 	if err != nil {
 		return err
 	}
@@ -576,6 +576,12 @@ func (c *Call) newPeer() error {
 // included: a webview may offer nothing else), no mDNS, Opus (unless g711Only), PCMU, PCMA
 // and telephone-event.
 func newPeerConnection(g711Only bool) (*webrtc.PeerConnection, error) {
+	return newFarPeer(Config{G711Only: g711Only})
+}
+
+// newFarPeer is newPeerConnection with the codecs cfg asks for: no Opus with G711Only, no
+// telephone-event with NoTelephoneEvent.
+func newFarPeer(cfg Config) (*webrtc.PeerConnection, error) {
 	me := &webrtc.MediaEngine{}
 	type codecDef struct {
 		mime     string
@@ -591,8 +597,17 @@ func newPeerConnection(g711Only bool) (*webrtc.PeerConnection, error) {
 		{"audio/telephone-event", 48000, 0, "0-16", 110}, // at Opus's clock, as browsers offer it
 		{"audio/telephone-event", 8000, 0, "0-16", 101},
 	}
-	if g711Only {
+	if cfg.G711Only {
 		defs = append(defs[1:3:3], defs[4])
+	}
+	if cfg.NoTelephoneEvent {
+		kept := defs[:0]
+		for _, d := range defs {
+			if d.mime != "audio/telephone-event" {
+				kept = append(kept, d)
+			}
+		}
+		defs = kept
 	}
 	for _, d := range defs {
 		err := me.RegisterCodec(webrtc.RTPCodecParameters{

@@ -41,6 +41,9 @@ type Config struct {
 	Pages http.Handler
 	// G711Only makes the far end offer and accept only PCMU/PCMA (and telephone-event).
 	G711Only bool
+	// NoTelephoneEvent makes the far end offer and accept no telephone-event (a gateway
+	// without RFC 4733 DTMF).
+	NoTelephoneEvent bool
 	// NoMid strips a=mid and a=group from the far end's SDP, as some gateways send it.
 	NoMid bool
 	// Trace, when set, hears every SIP message in ("<- ") and out ("-> "), for test logs.

@@ -54,6 +54,7 @@ function report(o) { fetch("/result", {method: "POST", body: JSON.stringify(o)})
   await pc.setLocalDescription({type: "offer", sdp: offer.sdp.replace("a=sendrecv", "a=sendonly")});
   step("localDescription is the wire copy", /a=candidate/.test(pc.localDescription.sdp) && pc.signalingState === "have-local-offer");
   step("candidates, then null with gathering complete", (await gathered) === "complete" && candidates.length === 2);
+  step("no DTMF before the answer", !sender.dtmf.canInsertDTMF);
   await pc.setRemoteDescription({type: "answer", sdp: "v=0\r\nm=audio 4000 RTP/AVP 0 101\r\na=sendrecv\r\n"});
   var ev = await tracked;
   step("the track event carries its stream", ev.streams[0] instanceof MediaStream && ev.streams[0].getTracks()[0] === ev.track);
@@ -81,6 +82,16 @@ function report(o) { fetch("/result", {method: "POST", body: JSON.stringify(o)})
   step("getStats is Map-like", received === 42 && stats.size === 1 && stats.get("in").jitter === 0.002);
   step("the sender can send DTMF", sender.dtmf.canInsertDTMF);
   sender.dtmf.insertDTMF("159#", 100, 50);
+
+  // glare: the far end's offer over ours rolls ours back; then the page's own rollback
+  await pc.setLocalDescription(await pc.createOffer());
+  await pc.setRemoteDescription({type: "offer", sdp: "v=0\r\nm=audio 4000 RTP/AVP 0\r\na=sendonly\r\n"});
+  step("a remote offer rolls the pending one back", pc.signalingState === "have-remote-offer" && pc.pendingLocalDescription === null);
+  await pc.setLocalDescription(await pc.createAnswer());
+  step("held by the far end: no DTMF", pc.signalingState === "stable" && !sender.dtmf.canInsertDTMF);
+  await pc.setLocalDescription(await pc.createOffer());
+  await pc.setLocalDescription({type: "rollback"});
+  step("setLocalDescription rollback", pc.signalingState === "stable" && pc.pendingLocalDescription === null);
   sender.track.enabled = false;
   a.srcObject = null;
   step("srcObject back to null", a.srcObject === null);
@@ -95,6 +106,7 @@ function report(o) { fetch("/result", {method: "POST", body: JSON.stringify(o)})
 type fakeEngine struct {
 	w    *webview.Window
 	seen chan map[string]any
+	dtmf bool // canInsertDTMF of snd-1 as the last answer left it
 }
 
 func (e *fakeEngine) post(v any) {
@@ -122,15 +134,30 @@ func (e *fakeEngine) handle(msg string) {
 		answer(map[string]any{"sender": "snd-1"})
 	case "pc.createOffer":
 		answer(map[string]any{"type": "offer", "sdp": "v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111 0\r\na=sendrecv\r\n"})
+	case "pc.createAnswer":
+		answer(map[string]any{"type": "answer", "sdp": "v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 0\r\na=recvonly\r\n"})
 	case "pc.setLocalDescription":
-		sdp := r["sdp"].(string) + "a=candidate:1 1 udp 2130706431 127.0.0.1 40000 typ host\r\n"
-		answer(map[string]any{"type": r["type"], "sdp": sdp})
+		if r["type"] == "rollback" {
+			answer(map[string]any{"type": "rollback", "sdp": ""})
+			return
+		}
+		sdp, _ := r["sdp"].(string)
+		sdp += "a=candidate:1 1 udp 2130706431 127.0.0.1 40000 typ host\r\n"
+		if r["type"] == "answer" {
+			e.dtmf = false // the page's answer to a sendonly offer is recvonly: its sender does not send
+		}
+		answer(map[string]any{"type": r["type"], "sdp": sdp, "dtmf": map[string]bool{"snd-1": e.dtmf}})
 		e.post(map[string]any{"event": "pc.icecandidate", "pc": r["pc"], "candidate": map[string]any{"candidate": "candidate:1 1 udp 2130706431 127.0.0.1 40000 typ host", "sdpMid": "0", "sdpMLineIndex": 0}})
 		e.post(map[string]any{"event": "pc.icecandidate", "pc": r["pc"], "candidate": nil})
 		e.post(map[string]any{"event": "pc.state", "pc": r["pc"], "signalingState": "have-local-offer", "iceGatheringState": "complete", "iceConnectionState": "new", "connectionState": "new"})
 	case "pc.setRemoteDescription":
-		e.post(map[string]any{"event": "pc.track", "pc": r["pc"], "receiver": "rcv-1", "track": map[string]string{"id": "far-1", "kind": "audio", "label": "remote audio"}, "streams": []string{"ms-far"}})
-		answer(map[string]any{})
+		if r["type"] == "answer" {
+			e.post(map[string]any{"event": "pc.track", "pc": r["pc"], "receiver": "rcv-1", "track": map[string]string{"id": "far-1", "kind": "audio", "label": "remote audio"}, "streams": []string{"ms-far"}})
+		}
+		if r["type"] == "answer" {
+			e.dtmf = true // telephone-event negotiated, the sender sends
+		}
+		answer(map[string]any{"dtmf": map[string]bool{"snd-1": e.dtmf}})
 	case "pc.getStats":
 		answer(map[string]any{"reports": []map[string]any{{"id": "in", "type": "inbound-rtp", "packetsReceived": 42, "jitter": 0.002}}})
 	default:
@@ -204,6 +231,8 @@ func TestShimInWebKit(t *testing.T) {
 		return r["element"] != play["element"] && r["stream"] == "ms-far" && r["muted"] == false
 	})
 	find("pc.insertDTMF", func(r map[string]any) bool { return r["tones"] == "159#" && r["sender"] == "snd-1" })
+	find("pc.setRemoteDescription", func(r map[string]any) bool { return r["type"] == "offer" })
+	find("pc.setLocalDescription", func(r map[string]any) bool { return r["type"] == "rollback" })
 	find("track.setEnabled", func(r map[string]any) bool { return r["track"] == "mic-1" && r["enabled"] == false })
 	find("element.pause", func(r map[string]any) bool { return r["element"] == play["element"] })
 }
