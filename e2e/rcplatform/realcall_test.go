@@ -137,7 +137,7 @@ func pixels(t *testing.T, path string) []byte {
 // TestRealWidgetCalls: the real widget's web phone registers on the app's calling support;
 // an inbound call rings while the window is hidden (the app's notification and tray line),
 // is answered with the notification's Answer (the app's rc-adapter-control-call), carries
-// audio both ways, sends DTMF, holds and resumes, and hangs up; a call placed with
+// audio both ways, sends DTMF, mutes, holds and resumes, and hangs up; a call placed with
 // rc-adapter-new-call (toCall) reaches the far end, talks, and ends from the far end.
 func TestRealWidgetCalls(t *testing.T) {
 	apptest.RequireSession(t, "import")
@@ -205,6 +205,12 @@ func TestRealWidgetCalls(t *testing.T) {
 
 	s.control(ctx, t, "dtmf", ring.Call.ID, map[string]any{"dtmf": "159#"})
 	require.NoError(t, c.WaitDigits(ctx, "159#"), "RFC 4733 DTMF decoded at the far end")
+
+	s.control(ctx, t, "mute", ring.Call.ID, nil)
+	s.event(ctx, t, "rc-call-mute-notify")
+	require.NoError(t, c.WaitSilence(ctx), "muted: the far end hears silence")
+	s.control(ctx, t, "unmute", ring.Call.ID, nil)
+	require.NoError(t, c.WaitTone(ctx, micTone))
 
 	s.control(ctx, t, "hold", ring.Call.ID, nil)
 	require.NoError(t, c.WaitHeld(ctx, true))
