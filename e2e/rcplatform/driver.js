@@ -14,9 +14,14 @@
     'rc-call-hold-notify', 'rc-call-resume-notify', 'rc-call-mute-notify',
     'rc-dialer-status-notify', 'rc-webphone-connection-status-notify',
   ]);
-  const report = (e) => fetch('/control/event', {
-    method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(e),
-  }).catch(() => {});
+  // One report at a time, so the test sees the widget's events in the order it sent them.
+  let reported = Promise.resolve();
+  const report = (e) => {
+    const body = JSON.stringify(e);
+    reported = reported.then(() => fetch('/control/event', {
+      method: 'POST', headers: { 'Content-Type': 'application/json' }, body,
+    })).catch(() => {});
+  };
   const detail = (d) => {
     if (d.call) return String(d.call.id || '');
     if ('ready' in d) return String(d.ready);
