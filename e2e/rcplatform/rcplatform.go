@@ -11,8 +11,10 @@
 // and kept, so a test or the bench can wait for one (the first GET /restapi/v1.0/account/~
 // means the widget is logged in and loading its data).
 //
-// Platform is an http.Handler: other stand-ins (a SIP registrar, sip-provision) mount their
-// own paths on it with Handle and share its origin and request log.
+// Platform is an http.Handler: other stand-ins mount their own paths on it with Handle and
+// share its origin and request log; MountCalling mounts the calling side (package rcsip:
+// sip-provision, the SIP-over-WebSocket registrar, a far end), on which the real widget's web
+// phone registers, rings, answers and calls (TestRealWidgetCalls).
 package rcplatform
 
 import (
