@@ -157,7 +157,7 @@ func (c *Call) Hold(ctx context.Context, held bool) error {
 		var refused *refusedError
 		if !errors.As(err, &refused) || (refused.status != 491 && refused.status != 500) || attempt == 5 {
 			if refused != nil {
-				c.pc.SetLocalDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeRollback}) //nolint:errcheck // back to the call as it was
+				err = errors.Join(err, c.abandonOffer())
 			}
 			return err
 		}
@@ -169,6 +169,21 @@ func (c *Call) Hold(ctx context.Context, held bool) error {
 			return ctx.Err()
 		}
 	}
+}
+
+// abandonOffer returns the peer to the call as it was after the client refused our
+// re-INVITE. pion v4 accepts no rollback (SetLocalDescription(rollback) always fails), so
+// the pending offer is completed with the client's current description as its answer: the
+// media stay as they were negotiated last.
+func (c *Call) abandonOffer() error {
+	cur := c.pc.CurrentRemoteDescription()
+	if cur == nil {
+		return errors.New("rcsip: no negotiated description to return to")
+	}
+	if err := c.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: cur.SDP}); err != nil {
+		return fmt.Errorf("rcsip: returning to the call as it was: %w", err)
+	}
+	return nil
 }
 
 // refusedError is a final non-2xx answer to the far end's re-INVITE.

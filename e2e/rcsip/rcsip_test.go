@@ -499,6 +499,20 @@ func TestFarEndRingsTheClient(t *testing.T) {
 			}
 			farHold(true)
 			farHold(false)
+
+			// the client refuses the far end's re-INVITE (488): the far end is back in the
+			// call as it was, and can negotiate again
+			errc := make(chan error, 1)
+			go func() { errc <- c.Hold(ctx, true) }()
+			re := p.next(ctx, "the far end's re-INVITE", method("INVITE"))
+			p.send(response(re, 488, "Not Acceptable Here", ""))
+			err = <-errc
+			var refused *refusedError
+			require.ErrorAs(t, err, &refused)
+			assert.NotContains(t, err.Error(), "returning to the call")
+			assert.Equal(t, webrtc.SignalingStateStable, c.pc.SignalingState(), "the far end's offer is abandoned")
+			farHold(true)
+			farHold(false)
 			c.SendTone(1200)
 			p.hears(ctx, 1200)
 
