@@ -26,6 +26,13 @@ var ChromiumWebRTCFlags = []string{
 	"--disable-features=WebRtcHideLocalIpsWithMdns",
 }
 
+// webPhoneFiles are the npm files e2e/webphone's pages load.
+var webPhoneFiles = []string{
+	"node_modules/sip.js/dist/sip-0.13.5.js",
+	"node_modules/ringcentral-web-phone/dist/ringcentral-web-phone.js",
+	"node_modules/ringcentral-web-phone-2/dist/index.iife.js",
+}
+
 // WebPhoneDir finds e2e/webphone from dir (the module's root or a directory below it) and
 // checks that the web phones of its pages (ringcentral-web-phone 0.8.14 on sip.js 0.13.5,
 // and 2.x) are installed; serve it as Config.Pages.
@@ -35,7 +42,7 @@ func WebPhoneDir(dir string) (string, error) {
 			continue
 		}
 		web := filepath.Join(d, "e2e", "webphone")
-		for _, f := range []string{"node_modules/sip.js/dist/sip-0.13.5.js", "node_modules/ringcentral-web-phone/dist/ringcentral-web-phone.js", "node_modules/ringcentral-web-phone-2/dist/index.iife.js"} {
+		for _, f := range webPhoneFiles {
 			if _, err := os.Stat(filepath.Join(web, f)); err != nil {
 				return "", fmt.Errorf("rcsip: the web phones from npm are not installed: run `npm ci` in %s (scripts/deps.sh test does)", web)
 			}
