@@ -3,6 +3,9 @@
 # Included by the root Makefile. BENCH_FLAGS passes flags to the driver, e.g.
 #   make bench BENCH_FLAGS='-experiments'   (also measure each start-up/WebKit variant)
 #   make bench BENCH_FLAGS='-runs 3 -gobench=false'
+#   make bench BENCH_FLAGS='-call=false'   (skip the call rows; -calltime 20s and -bursts 10 tune them)
+# The call rows start a private PulseAudio of their own (internal/pulsetest) and need the web
+# phone from npm in e2e/webphone (scripts/deps.sh test runs npm ci there).
 # With WIDGET_DIR (a build of the real widget, made by hand: see README.md, Performance) the
 # table is the real widget's, served by e2e/rcplatform, e.g.
 #   make bench WIDGET_DIR=/tmp/rcw-build BENCH_FLAGS='-runs 3 -hidden 1m -experiments'

@@ -57,14 +57,12 @@ func openInChromium(t *testing.T, url, mic string) {
 	if bin == "" {
 		realpart.Missing(t, "chromium (a browser with WebRTC): apt-get install chromium (scripts/deps.sh test)")
 	}
-	cmd := exec.Command(bin, "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
+	args := append([]string{"--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
 		"--disable-background-networking", "--disable-component-update", "--disable-sync",
-		"--user-data-dir="+t.TempDir(),
-		"--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream", "--use-file-for-fake-audio-capture="+mic,
-		"--autoplay-policy=no-user-gesture-required",
-		// real host candidates: the far end resolves no mDNS names
-		"--disable-features=WebRtcHideLocalIpsWithMdns",
-		url)
+		"--user-data-dir=" + t.TempDir(),
+		"--use-fake-device-for-media-stream", "--use-file-for-fake-audio-capture=" + mic},
+		ChromiumWebRTCFlags...)
+	cmd := exec.Command(bin, append(args, url)...)
 	out, err := os.Create(filepath.Join(t.TempDir(), "chromium.log"))
 	require.NoError(t, err)
 	cmd.Stdout, cmd.Stderr = out, out

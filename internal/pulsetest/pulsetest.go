@@ -6,6 +6,7 @@
 package pulsetest
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"net"
@@ -51,14 +52,38 @@ func (s *Server) Stop() {
 // installed the test is skipped, or fails under CI.
 func Start(tb testing.TB) *Server {
 	tb.Helper()
+	s, err := Launch()
+	if errors.Is(err, ErrNoPulseAudio) {
+		realpart.Missing(tb, "pulseaudio is not installed (apt-get install pulseaudio pulseaudio-utils)")
+	}
+	require.NoError(tb, err)
+	tb.Cleanup(s.Close)
+	return s
+}
+
+// ErrNoPulseAudio is Launch's error when the pulseaudio program is not installed.
+var ErrNoPulseAudio = errors.New("pulsetest: pulseaudio is not installed (apt-get install pulseaudio pulseaudio-utils)")
+
+// Launch runs a private PulseAudio with the devices above, as Start does, for a program
+// that is not a test (make bench); Close stops it and removes its directory.
+func Launch() (*Server, error) {
 	bin, err := exec.LookPath("pulseaudio")
 	if err != nil {
-		realpart.Missing(tb, "pulseaudio is not installed (apt-get install pulseaudio pulseaudio-utils)")
+		return nil, ErrNoPulseAudio
 	}
 	// A short directory: a unix socket path must stay under 108 bytes.
 	dir, err := os.MkdirTemp("", "pa")
-	require.NoError(tb, err)
-	tb.Cleanup(func() { os.RemoveAll(dir) })
+	if err != nil {
+		return nil, err
+	}
+	s, err := launchIn(bin, dir)
+	if err != nil {
+		os.RemoveAll(dir)
+	}
+	return s, err
+}
+
+func launchIn(bin, dir string) (*Server, error) {
 	sock := filepath.Join(dir, "native")
 	// .fail: a line that fails stops the daemon, so a broken setup is seen at once.
 	script := fmt.Sprintf(`.fail
@@ -70,10 +95,14 @@ set-default-sink %s
 set-default-source %s
 `, sock, Speaker, SpeakerDesc, MicFeed, Mic, MicFeed, MicDesc, Speaker, Mic)
 	pa := filepath.Join(dir, "test.pa")
-	require.NoError(tb, os.WriteFile(pa, []byte(script), 0o600))
+	if err := os.WriteFile(pa, []byte(script), 0o600); err != nil {
+		return nil, err
+	}
 	logPath := filepath.Join(dir, "pulseaudio.log")
 	logs, err := os.Create(logPath)
-	require.NoError(tb, err)
+	if err != nil {
+		return nil, err
+	}
 	defer logs.Close()
 	cmd := exec.Command(bin, "-n", "--daemonize=no", "--exit-idle-time=-1", "--use-pid-file=no",
 		"--disable-shm=yes", "-F", pa, "--log-target=stderr")
@@ -81,13 +110,11 @@ set-default-source %s
 	cmd.Env = append(os.Environ(), "HOME="+dir, "XDG_RUNTIME_DIR="+dir, "XDG_CONFIG_HOME="+dir,
 		"XDG_STATE_HOME="+dir, "PULSE_STATE_PATH="+dir, "PULSE_RUNTIME_PATH="+dir)
 	cmd.Stdout, cmd.Stderr = logs, logs
-	require.NoError(tb, cmd.Start())
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
 	exited := make(chan struct{})
 	go func() { _ = cmd.Wait(); close(exited) }()
-	tb.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		<-exited
-	})
 	s := &Server{Addr: "unix:" + sock, dir: dir, cmd: cmd, exited: exited}
 	deadline := time.Now().Add(30 * time.Second)
 	for {
@@ -95,21 +122,28 @@ set-default-source %s
 			c.Close()
 			if cl, err := s.client(); err == nil {
 				cl.Close()
-				return s
+				return s, nil
 			}
 		}
 		select {
 		case <-exited:
 			out, _ := os.ReadFile(logPath)
-			tb.Fatalf("pulseaudio exited: %s", out)
+			return nil, fmt.Errorf("pulseaudio exited: %s", out)
 		default:
 		}
 		if time.Now().After(deadline) {
+			s.Stop()
 			out, _ := os.ReadFile(logPath)
-			tb.Fatalf("pulseaudio did not answer on %s: %s", sock, out)
+			return nil, fmt.Errorf("pulseaudio did not answer on %s: %s", sock, out)
 		}
 		time.Sleep(50 * time.Millisecond) // poll interval, bounded by the deadline above
 	}
+}
+
+// Close stops the server and removes its directory.
+func (s *Server) Close() {
+	s.Stop()
+	os.RemoveAll(s.dir)
 }
 
 func (s *Server) client() (*pulse.Client, error) {
@@ -141,16 +175,34 @@ func (s *Server) UnloadModule(tb testing.TB, index uint32) {
 // races its Close against its writer.
 func (s *Server) Tone(tb testing.TB, sink string, freq float64) (stop func()) {
 	tb.Helper()
+	stop, err := s.PlayTone(sink, freq)
+	if errors.Is(err, ErrNoPacat) {
+		realpart.Missing(tb, "pacat is not installed (apt-get install pulseaudio-utils)")
+	}
+	require.NoError(tb, err)
+	tb.Cleanup(stop)
+	return stop
+}
+
+// ErrNoPacat is PlayTone's error when pacat is not installed.
+var ErrNoPacat = errors.New("pulsetest: pacat is not installed (apt-get install pulseaudio-utils)")
+
+// PlayTone is Tone for a program that is not a test: the tone plays until stop is called.
+func (s *Server) PlayTone(sink string, freq float64) (stop func(), err error) {
 	bin, err := exec.LookPath("pacat")
 	if err != nil {
-		realpart.Missing(tb, "pacat is not installed (apt-get install pulseaudio-utils)")
+		return nil, ErrNoPacat
 	}
 	cmd := exec.Command(bin, "--playback", "--server="+strings.TrimPrefix(s.Addr, "unix:"), "--device="+sink,
 		"--format=s16le", "--rate=48000", "--channels=1", "--latency-msec=20", "--stream-name="+ownStreams,
 		"--client-name="+ownStreams, "--property=media.name="+ownStreams)
 	in, err := cmd.StdinPipe()
-	require.NoError(tb, err)
-	require.NoError(tb, cmd.Start())
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
 	go func() {
 		buf := make([]byte, 2*480)
 		for n := 0; ; {
@@ -165,14 +217,12 @@ func (s *Server) Tone(tb testing.TB, sink string, freq float64) (stop func()) {
 		}
 	}()
 	var once sync.Once
-	stop = func() {
+	return func() {
 		once.Do(func() {
 			_ = cmd.Process.Kill()
 			_ = cmd.Wait()
 		})
-	}
-	tb.Cleanup(stop)
-	return stop
+	}, nil
 }
 
 // ownStreams names the helper's own streams, which Recording and Playing do not count.
@@ -242,18 +292,33 @@ func (r *Recorder) Onset(freq float64) <-chan time.Time {
 // Record records source (for example Speaker + ".monitor") until the test ends.
 func (s *Server) Record(tb testing.TB, source string) *Recorder {
 	tb.Helper()
-	c, err := s.client()
+	r, stop, err := s.NewRecorder(source, 20*time.Millisecond)
 	require.NoError(tb, err)
-	r := &Recorder{}
+	tb.Cleanup(stop)
+	return r
+}
+
+// NewRecorder is Record for a program that is not a test: it records until stop is called.
+// The server sends what it records in pieces of fragment: Onset's times are the arrival of
+// the piece that completes a 10 ms block, so a smaller fragment times an onset closer to
+// when the source had it (make bench uses 5 ms; Record 20 ms).
+func (s *Server) NewRecorder(source string, fragment time.Duration) (r *Recorder, stop func(), err error) {
+	c, err := s.client()
+	if err != nil {
+		return nil, nil, err
+	}
+	r = &Recorder{}
 	rec, err := c.NewRecord(pulse.Int16Writer(func(b []int16) (int, error) {
 		r.add(b)
 		return len(b), nil
-	}), pulse.RecordSampleRate(48000), pulse.RecordLatency(0.02), pulse.RecordMediaName(ownStreams),
+	}), pulse.RecordSampleRate(48000), pulse.RecordLatency(fragment.Seconds()), pulse.RecordMediaName(ownStreams),
 		pulse.RecordRawOption(func(cr *proto.CreateRecordStream) { cr.SourceName = source; cr.SourceIndex = proto.Undefined }))
-	require.NoError(tb, err)
+	if err != nil {
+		c.Close()
+		return nil, nil, err
+	}
 	rec.Start()
-	tb.Cleanup(func() { rec.Close(); c.Close() })
-	return r
+	return r, func() { rec.Close(); c.Close() }, nil
 }
 
 func (r *Recorder) add(b []int16) {

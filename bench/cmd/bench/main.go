@@ -5,6 +5,8 @@
 //     loaded, the same event for both) and, for our app, to the first message reaching Go
 //     (the bridge's "widget page loaded" debug line);
 //   - PSS summed over the whole process tree after the widget has been idle (-idle);
+//   - a call in each (-call): mouth-to-ear latency both ways on a loopback far end and the
+//     CPU of each program's processes during the call (call.go);
 //   - the bridge round trip, page -> Go -> page, p50/p99 over -n requests;
 //   - go test -bench figures of the bridge and the contacts code;
 //   - binary and installer sizes.
@@ -39,6 +41,11 @@ type options struct {
 	goBench            bool
 	experiments        bool
 
+	// the call rows (-call)
+	call     bool
+	callTime time.Duration
+	bursts   int
+
 	// the real widget (-widget)
 	widget                    string
 	hidden, cpuWindow, settle time.Duration
@@ -56,6 +63,9 @@ func main() {
 	flag.DurationVar(&o.idle, "idle", 5*time.Second, "how long the widget idles before memory is read")
 	flag.BoolVar(&o.goBench, "gobench", true, "run go test -bench for the bridge and contacts")
 	flag.BoolVar(&o.experiments, "experiments", false, "also measure the app with each start-up/WebKit variant (see README.md, Performance)")
+	flag.BoolVar(&o.call, "call", true, "measure a call in each program: mouth-to-ear latency both ways and CPU (stand-in mode)")
+	flag.DurationVar(&o.callTime, "calltime", 20*time.Second, "the in-call window whose CPU time is measured")
+	flag.IntVar(&o.bursts, "bursts", 10, "tone bursts timed each way per call")
 	flag.StringVar(&o.widget, "widget", "", "a build of the real widget (WIDGET_DIR): measure on it, served by e2e/rcplatform, instead of the stand-in page")
 	flag.DurationVar(&o.hidden, "hidden", 5*time.Minute, "real widget: how long the app stays hidden to the tray (Chromium idle) before memory is read")
 	flag.DurationVar(&o.cpuWindow, "cpu", 60*time.Second, "real widget: CPU time is read over the last this much of -hidden")
@@ -159,6 +169,14 @@ func run(o options, stdout io.Writer) error {
 	rep.starts(samples["embeddable-tray"], samples["chromium"])
 	for _, v := range variants[1:] {
 		rep.variant(v.name, samples[v.name], samples["embeddable-tray"], samples["chromium"])
+	}
+
+	if o.call {
+		calls, err := callBench(o)
+		if err != nil {
+			return err
+		}
+		rep.calls(o, calls)
 	}
 
 	rt, err := roundTrip(o, lp)
