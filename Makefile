@@ -94,12 +94,16 @@ test-pipewire:
 #    TestWebView2PageScriptRunsInTheTopFrameOnly, TestWebView2PageReport and
 #    TestWebView2RunsTheAppsHostScript (they run on Linux, in test-go);
 #  - WebView2 itself: Wine has no runtime, so webview's TestWebView2RuntimeOrAttach checks the
-#    missing-runtime path here and attaches to a real WebView2 view only on the Windows runner.
+#    missing-runtime path here and attaches to a real WebView2 view only on the Windows runner
+#    (webview's TestHiddenWindowIsNeverShownWhileMade and TestWebView2AppDataWhileAWindowIsMade
+#    run here, with windows made as webview_go makes them but without WebView2).
+# app/tray runs whole: its Win32 menu is opened and clicked (TestTrayMenuAnswersOnWindows).
 WINE_TESTS := \
 	.:1:^TestRunBeforeTheDesktop$$ \
 	./app/autostart:0:^(TestWriteFileAtomic|TestCheckExe)$$ \
 	./app/instance:0:^TestSimultaneousLaunchesMakeOnePrimary$$ \
 	./app/notify:0: \
+	./app/tray:0: \
 	./webview:1:^(TestWebView2HostScript|TestWebView2PageScriptRunsInTheTopFrameOnly|TestWebView2PageReport|TestWebView2RunsTheAppsHostScript)$$
 test-windows:
 	packaging/windows/wine-test.sh $(foreach t,$(WINE_TESTS),'$(t)')

@@ -305,6 +305,7 @@ func trayState(cfg config.Config, s app.Snapshot) tray.State {
 		StartAtLogin:          s.StartAtLogin,
 		StartAtLoginSupported: autostart.Supported(),
 		Call:                  s.Call,
+		RingingCall:           s.RingingCall,
 		CallingNote:           s.CallingNote,
 	}
 	if !s.Remembered {

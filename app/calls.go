@@ -193,6 +193,20 @@ func (c *calls) takeNote(id string) func() {
 	return w
 }
 
+// ringingID is the id of the newest web phone call ringing, "" when none rings: the call the
+// tray can answer or decline (its Call line names it, a ringing call coming first).
+func (c *calls) ringingID() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	id, seq := "", -1
+	for k, cl := range c.phone {
+		if cl.state == callRinging && cl.seq > seq {
+			id, seq = k, cl.seq
+		}
+	}
+	return id
+}
+
 // line is the tray's line for the calls: the call that matters most (ringing before
 // connected before on hold, the newest of a kind), and how many more there are; "" when
 // there is no call.
@@ -249,7 +263,7 @@ func (a *App) callEvent(m bridge.Inbound) {
 			a.withdraw(w)
 		}
 	}
-	a.setCallLine(a.calls.line())
+	a.setCalls(a.calls.line(), a.calls.ringingID())
 }
 
 // withdraw takes a notification back, on the notifications' goroutine (a D-Bus call, in
@@ -260,8 +274,17 @@ func (a *App) withdraw(f func()) {
 	}
 }
 
-// setCallLine shows the calls in the tray.
-func (a *App) setCallLine(line string) { a.setTrayText(&a.snap.Call, line) }
+// setCalls shows the calls in the tray, in one snapshot: the line, and the call that rings
+// (which the menu can answer or decline), so no menu has one without the other.
+func (a *App) setCalls(line, ringing string) {
+	a.mu.Lock()
+	same := a.snap.Call == line && a.snap.RingingCall == ringing
+	a.snap.Call, a.snap.RingingCall = line, ringing
+	a.mu.Unlock()
+	if !same {
+		a.changed()
+	}
+}
 
 // setTrayText sets one text of the snapshot (a field of a.snap) under the lock, and
 // redraws the tray when it changed.
@@ -289,11 +312,8 @@ func (a *App) ringing(id, who string) {
 	}
 	a.notes.do(func() { // off the bridge's loop: the notification daemon may take seconds
 		w, err := u.NotifyUrgent("Incoming call", who, a.ShowWindow,
-			notify.Action{Key: "answer", Label: "Answer", Do: func() {
-				a.controlCall("answer", id)
-				a.ShowWindow() // the call's controls (mute, hang up) are in the window
-			}},
-			notify.Action{Key: "decline", Label: "Decline", Do: func() { a.controlCall("reject", id) }},
+			notify.Action{Key: "answer", Label: "Answer", Do: func() { a.AnswerCall(id) }},
+			notify.Action{Key: "decline", Label: "Decline", Do: func() { a.DeclineCall(id) }},
 		)
 		if err != nil {
 			a.log.Warn("cannot show a desktop notification", "err", err)
@@ -302,6 +322,17 @@ func (a *App) ringing(id, who string) {
 		a.calls.setRingNote(id, w)
 	})
 }
+
+// AnswerCall answers the web phone call id with the widget's own command (the ring
+// notification's Answer, the tray's "Answer call"), and brings the window: the call's
+// controls (mute, hang up) are there.
+func (a *App) AnswerCall(id string) {
+	a.controlCall("answer", id)
+	a.ShowWindow()
+}
+
+// DeclineCall declines the web phone call id with the widget's own command.
+func (a *App) DeclineCall(id string) { a.controlCall("reject", id) }
 
 // controlCall sends the widget one of its call commands for the web phone call id.
 func (a *App) controlCall(action, id string) {

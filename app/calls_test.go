@@ -156,3 +156,33 @@ func TestRingWhileHiddenAnswersFromNotification(t *testing.T) {
 	assert.Len(t, withdrawn, 3)
 	assert.Equal(t, "", h.app.Snapshot().Call)
 }
+
+// TestRingingCallAnswersFromTheTray: where a notification has no buttons (Windows' tray
+// balloons) the tray menu answers or declines the ringing call, window hidden or not: the
+// snapshot names the newest ringing web phone call until it is answered, declined or gone.
+func TestRingingCallAnswersFromTheTray(t *testing.T) {
+	h := newHarness(t, nil)
+	notes := &fakeNotifier{drain: h.app.notes.drain} // no NotifyUrgent, as on Windows
+	h.app.opts.Notifier = notes
+	h.main.Hide()
+
+	assert.Equal(t, "", h.app.Snapshot().RingingCall)
+	h.app.Notify(bridge.CallRing{Call: session("s1", "Inbound", "webphone-session-connecting")})
+	assert.Equal(t, []string{"Incoming call: Ann Example (+15551230001)"}, notes.all(), "the balloon tells of it")
+	require.Equal(t, "s1", h.app.Snapshot().RingingCall)
+	h.app.AnswerCall(h.app.Snapshot().RingingCall)
+	assert.Equal(t, []bridge.ControlCall{{CallAction: "answer", CallID: "s1"}}, h.widget.controls())
+	assert.True(t, h.main.Visible(), "answering brings the call's controls")
+	h.app.Notify(bridge.CallStart{Call: session("s1", "Inbound", "webphone-session-connected")})
+	assert.Equal(t, "", h.app.Snapshot().RingingCall, "an answered call rings no more")
+
+	h.app.Notify(bridge.CallRing{Call: session("s2", "Inbound", "webphone-session-connecting")})
+	h.app.Notify(bridge.CallRing{Call: session("s3", "Inbound", "webphone-session-connecting", "fromUserName", "Cy")})
+	require.Equal(t, "s3", h.app.Snapshot().RingingCall, "the newest ringing call")
+	h.app.DeclineCall("s3")
+	assert.Equal(t, bridge.ControlCall{CallAction: "reject", CallID: "s3"}, h.widget.controls()[1])
+	h.app.Notify(bridge.CallEnd{Call: session("s3", "Inbound", "")})
+	assert.Equal(t, "s2", h.app.Snapshot().RingingCall, "the other one still rings")
+	h.app.Notify(bridge.PageLoad{Href: "http://127.0.0.1:9/app.html"})
+	assert.Equal(t, "", h.app.Snapshot().RingingCall, "a new page has no calls")
+}

@@ -29,6 +29,9 @@ type Snapshot struct {
 	StartAtLogin bool
 	// Call is the tray's line for the widget's calls ("On a call: Ann (+1555...)"); "" none.
 	Call string
+	// RingingCall is the id of the web phone call ringing now ("" none), which the tray can
+	// answer or decline.
+	RingingCall string
 	// CallingNote says how calls go when the window cannot call ("Calls ring +1555... first
 	// (RingOut)"); "" while the window calls itself.
 	CallingNote string

@@ -383,6 +383,7 @@ func TestRegistrationOncePerPage(t *testing.T) {
 		TypePageLoad, TypeAdapterState, TypeLoginStatus,
 	}, types)
 	assert.Equal(t, PageLoad{Href: testHref}, h.events.notified()[0])
+	assert.Contains(t, h.logs.String(), `msg="widget page loaded"`, "make bench times the first message in Go by this line")
 }
 
 func TestUpdateAuthorization(t *testing.T) {

@@ -587,7 +587,17 @@ func (p *peer) emitState() { p.e.event(p.page, "pc.state", p.state()) }
 
 func (p *peer) stats() (any, error) {
 	reports := []any{}
+	p.mu.Lock()
+	byMid := map[string]*remoteTrack{}
+	for t, rt := range p.remotes {
+		byMid[t.Mid()] = rt
+	}
+	p.mu.Unlock()
 	for _, s := range p.pc.GetStats() {
+		if in, ok := s.(webrtc.InboundRTPStreamStats); ok && byMid[in.Mid] != nil {
+			byMid[in.Mid].addJitterStats(&in)
+			s = in
+		}
 		reports = append(reports, s)
 	}
 	now := float64(time.Now().UnixMilli())

@@ -16,6 +16,7 @@ type remoteTrack struct {
 	codecs  map[uint8]string // payload type -> "opus", "pcmu", "pcma" ("" for others)
 	players map[*element]bool
 	ended   bool
+	stats   jitterStats // of the elements that played it and stopped
 }
 
 func (e *Engine) newRemoteTrack(p *peer) *remoteTrack {
@@ -70,7 +71,42 @@ func (rt *remoteTrack) attach(el *element) {
 func (rt *remoteTrack) detach(el *element) {
 	rt.mu.Lock()
 	defer rt.mu.Unlock()
+	if rt.players[el] {
+		rt.foldLocked(el)
+	}
 	delete(rt.players, el)
+}
+
+// foldLocked moves a player's jitter buffer counters into the track's (rt.mu held), so
+// they outlive its playing.
+func (rt *remoteTrack) foldLocked(el *element) {
+	el.mu.Lock()
+	defer el.mu.Unlock()
+	rt.stats.add(el.stats)
+	el.stats = jitterStats{}
+}
+
+// jitterStats are the track's jitter buffer counters: its elements' (the page plays it
+// once, so they are one buffer's).
+func (rt *remoteTrack) jitterStats() jitterStats {
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	s := rt.stats
+	for el := range rt.players {
+		el.mu.Lock()
+		s.add(el.stats)
+		el.mu.Unlock()
+	}
+	return s
+}
+
+// addJitterStats puts the track's jitter buffer counters in its inbound-rtp report
+// (pion's are zero: its receiver has no buffer).
+func (rt *remoteTrack) addJitterStats(in *webrtc.InboundRTPStreamStats) {
+	s := rt.jitterStats()
+	in.JitterBufferEmittedCount = s.emitted
+	in.JitterBufferDelay = s.delay
+	in.JitterBufferTargetDelay = s.targetDelay
 }
 
 // end ends the track: the elements playing it stop, and their playbacks close.
@@ -78,6 +114,9 @@ func (rt *remoteTrack) end() {
 	rt.mu.Lock()
 	rt.ended = true
 	players := rt.players
+	for el := range players {
+		rt.foldLocked(el)
+	}
 	rt.players = map[*element]bool{}
 	rt.mu.Unlock()
 	for el := range players {
@@ -99,11 +138,41 @@ type element struct {
 	rt      *remoteTrack
 	out     Stream
 	jb      *jitterBuffer
-	codecs  map[uint16]string // sequence number -> codec of the packets held
+	held    map[uint16]heldPacket // sequence number -> what the buffer holds
 	decs    map[string]decoder
 	last    string // codec of the last frame, to conceal with
 	pending []int16
 	frame   [5760]int16
+	played  uint64      // the playout clock: samples handed to the sound server
+	stats   jitterStats // since the last fold into the remote track's
+}
+
+// heldPacket is what the element knows of a packet in its jitter buffer.
+type heldPacket struct {
+	codec string
+	at    uint64 // the playout clock (el.played) when it came
+}
+
+// jitterStats are inbound-rtp's jitter buffer counters (as browsers count them): samples
+// played from packets, and the sums over them of the time each waited in the buffer and
+// of the target delay. Waiting is counted in the sound server's clock (samples played
+// meanwhile), which is the delay the buffer adds to what the ear hears.
+type jitterStats struct {
+	emitted            uint64  // samples
+	delay, targetDelay float64 // seconds, summed per sample
+}
+
+func (s *jitterStats) add(o jitterStats) {
+	s.emitted += o.emitted
+	s.delay += o.delay
+	s.targetDelay += o.targetDelay
+}
+
+// emit counts a frame of n samples played from a packet that waited samples.
+func (s *jitterStats) emit(n int, waited uint64) {
+	s.emitted += uint64(n)
+	s.delay += float64(n) * float64(waited) / rate
+	s.targetDelay += float64(n) * prefill * frameMillis / 1000
 }
 
 func (e *Engine) element(id string) *element {
@@ -159,7 +228,7 @@ func (e *Engine) play(r *request) (any, error) {
 	}
 	el.mu.Lock()
 	el.stream, el.sink, el.rt = r.Stream, sink, rt
-	el.jb, el.codecs, el.pending = newJitterBuffer(), map[uint16]string{}, nil
+	el.jb, el.held, el.pending = newJitterBuffer(), map[uint16]heldPacket{}, nil
 	el.mu.Unlock()
 	out, err := a.OpenPlayback(sink, el.fill)
 	if err != nil {
@@ -236,12 +305,12 @@ func (el *element) push(p *rtp.Packet, codec string) {
 	if el.jb == nil {
 		return
 	}
-	el.codecs[p.SequenceNumber] = codec
+	el.held[p.SequenceNumber] = heldPacket{codec, el.played}
 	el.jb.push(p)
-	if len(el.codecs) > 4*maxDepth { // forget what the buffer dropped
-		for s := range el.codecs {
+	if len(el.held) > 4*maxDepth { // forget what the buffer dropped
+		for s := range el.held {
 			if _, held := el.jb.pkts[s]; !held {
-				delete(el.codecs, s)
+				delete(el.held, s)
 			}
 		}
 	}
@@ -259,6 +328,7 @@ func (el *element) fill(buf []int16) {
 		k := copy(buf[n:], el.pending)
 		el.pending = el.pending[k:]
 		n += k
+		el.played += uint64(k)
 	}
 	gain := el.volume
 	if el.muted {
@@ -271,35 +341,54 @@ func (el *element) fill(buf []int16) {
 	}
 }
 
-// nextFrame decodes, conceals, or is silence: one frame's samples.
+// nextFrame decodes, conceals, or is silence: one frame's samples. A frame the jitter
+// buffer drops to catch up is decoded all the same (the decoder's state stays whole), and
+// the next one plays in its place.
 func (el *element) nextFrame() []int16 {
 	out := el.frame[:]
 	if el.jb == nil {
 		clear(out[:frameLen])
 		return out[:frameLen]
 	}
-	p, next, lost := el.jb.pop()
-	switch {
-	case p != nil:
-		codec := el.codecs[p.SequenceNumber]
-		delete(el.codecs, p.SequenceNumber)
-		if codec == "" { // telephone-event or comfort noise: no audio of its own
-			clear(out[:frameLen])
-			return out[:frameLen]
+	for {
+		p, next, lost := el.jb.pop()
+		if p == nil {
+			return el.conceal(next, lost)
 		}
-		d := el.decoder(codec)
-		if d == nil {
-			break
+		h := el.held[p.SequenceNumber]
+		delete(el.held, p.SequenceNumber)
+		n := el.decode(p, h.codec)
+		if el.jb.skip(quiet(out[:n])) {
+			continue
 		}
-		n, err := d.decode(p.Payload, out)
-		if err != nil || n == 0 {
-			break
-		}
-		el.last = codec
+		el.stats.emit(n, el.played-h.at)
 		return out[:n]
-	case lost && el.last != "":
+	}
+}
+
+// decode decodes p into el.frame and says how many samples it made; silence for a packet
+// without audio of its own (telephone-event, comfort noise) or one that does not decode.
+func (el *element) decode(p *rtp.Packet, codec string) int {
+	out := el.frame[:]
+	if codec != "" {
+		if d := el.decoder(codec); d != nil {
+			if n, err := d.decode(p.Payload, out); err == nil && n > 0 {
+				el.last = codec
+				return n
+			}
+		}
+	}
+	clear(out[:frameLen])
+	return frameLen
+}
+
+// conceal is the frame of a missing packet: lost, the decoder's concealment (Opus from the
+// next packet's FEC data if here); else silence.
+func (el *element) conceal(next *rtp.Packet, lost bool) []int16 {
+	out := el.frame[:]
+	if lost && el.last != "" {
 		var fec []byte
-		if next != nil && el.codecs[next.SequenceNumber] == el.last {
+		if next != nil && el.held[next.SequenceNumber].codec == el.last {
 			fec = next.Payload
 		}
 		if d := el.decoder(el.last); d != nil {
@@ -310,6 +399,16 @@ func (el *element) nextFrame() []int16 {
 	}
 	clear(out[:frameLen])
 	return out[:frameLen]
+}
+
+// quiet reports whether a frame is near silence (below -50 dBFS on average), where
+// dropping it is not heard.
+func quiet(frame []int16) bool {
+	var sum int64
+	for _, v := range frame {
+		sum += max(int64(v), -int64(v))
+	}
+	return sum < int64(len(frame))*100
 }
 
 func (el *element) decoder(codec string) decoder {

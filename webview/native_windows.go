@@ -21,11 +21,9 @@ import (
 // ContentLoading), OnLoadFailed (NavigationCompleted), the microphone permission
 // (PermissionRequested), and no popup windows (NewWindowRequested).
 //
-// Still missing here:
-//   - a window made Hidden is shown for a moment first (webview_go shows it in its
-//     constructor);
-//   - the memory settings are WebKitGTK's and do not apply;
-//   - WebView2's user data folder is webview_go's choice (see DataDir).
+// A window made Hidden is never shown by webview_go's constructor (starthidden_windows.go).
+//
+// Still missing here: the memory settings are WebKitGTK's and do not apply.
 
 type win32Window struct {
 	w    *Window
@@ -36,11 +34,30 @@ type win32Window struct {
 	micOrigin string // pages allowed the microphone (AllowMediaFor)
 }
 
-// checkRuntime makes sure WebView2 is there before webview_go needs it (webview2runtime_windows.go).
-func checkRuntime(title string) error { return checkWebView2(title) }
+// checkRuntime makes sure WebView2 is there before webview_go needs it
+// (webview2runtime_windows.go), and chooses its user data folder (userdata_windows.go).
+func checkRuntime(prgname string) error {
+	if err := checkWebView2(prgname); err != nil {
+		return err
+	}
+	d, err := chooseWebView2AppData(prgname)
+	if err != nil {
+		// The views still work, with webview_go's folder.
+		slog.Default().Warn("webview: WebView2 keeps its data where webview_go puts it", "err", err)
+	}
+	wantedDataFolder = d
+	return nil
+}
 
 func newNative(w *Window) native {
-	v := newPlainView(w.opts)
+	var v wv.WebView
+	var dataErr error
+	caught, hookErr := makeSubclassed(w, func() {
+		dataErr = withWebView2AppData(func() { v = newPlainView(w.opts) })
+	})
+	if dataErr != nil {
+		slog.Default().Warn("webview: WebView2 keeps its data where webview_go puts it", "window", w.opts.Title, "err", dataErr)
+	}
 	n := &win32Window{w: w, wv: v, hwnd: windows.HWND(v.Window())}
 	wv2, err := attachWebView2(w, v)
 	if err != nil {
@@ -48,16 +65,29 @@ func newNative(w *Window) native {
 			"window", w.opts.Title, "err", err)
 	}
 	n.wv2 = wv2
-	if err := subclassWindow(n.hwnd, w); err != nil {
+	if w.main && wv2 != nil && wantedDataFolder != "" {
+		if got, err := wv2.userDataFolder(); err == nil && !sameFolder(got, wantedDataFolder) {
+			slog.Default().Warn("webview: WebView2 did not take the user data folder it was given",
+				"wanted", wantedDataFolder, "took", got)
+		}
+	}
+	if caught != n.hwnd || hookErr != nil {
+		// Not caught as it was made: a Hidden window was shown for a moment.
+		slog.Default().Debug("webview: the window was not caught as it was made", "window", w.opts.Title, "err", hookErr)
+		hookErr = subclassWindow(n.hwnd, w)
+	}
+	if err := hookErr; err != nil {
 		// The window still works; its close button is webview_go's: it destroys the window
 		// without OnClose, and ends the app with the last window.
 		slog.Default().Warn("webview: the title-bar close button cannot be intercepted",
 			"window", w.opts.Title, "main", w.main, "err", err)
 	}
-	w.setVisible(true)
 	if w.opts.Hidden {
-		n.hide()
+		n.hide() // a no-op unless the window was not caught in time
+	} else {
+		w.setVisible(true)
 	}
+	startShown(n.hwnd)
 	return n
 }
 
@@ -122,9 +152,8 @@ func (w *Window) permission(uri string, kind wv2PermissionKind) wv2PermissionSta
 }
 
 // DataDir returns where WebView2 keeps the website data of the main window (localStorage,
-// IndexedDB, cookies), as WebView2 reports it. webview_go chooses it, %APPDATA%\<exe name>,
-// and offers no way to choose another: WEBVIEW2_USER_DATA_FOLDER is honoured only by
-// Microsoft's WebView2Loader.dll, which webview_go uses only if it is next to the exe.
+// IndexedDB, cookies), as WebView2 reports it: <LocalAppData>\<program name>\<exe name> when
+// the package's answer reached webview_go (userdata_windows.go).
 // Call it on the UI thread (in a Dispatch, or between New and Run).
 func (u *UI) DataDir() (string, error) {
 	n, ok := u.main.nat.(*win32Window)

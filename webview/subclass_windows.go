@@ -53,6 +53,8 @@ type subclass struct {
 	hwnd     windows.HWND
 	prev     uintptr // webview_go's procedure, which gets every message we do not keep
 	detached bool
+	// startHidden: the window is being made Hidden and must not be shown (starthidden_windows.go).
+	startHidden bool
 }
 
 func (s *subclass) closeRequested()   { s.w.closeRequested() }
@@ -65,6 +67,11 @@ func wndProc(hwnd, msg, wParam, lParam uintptr) uintptr {
 		// Not reached while the procedure is installed: the registration outlives it.
 		r, _, _ := procDefWindowProcW.Call(hwnd, msg, wParam, lParam)
 		return r
+	}
+	if s.startHidden {
+		if r, answered := keepHidden(uint32(msg), wParam, lParam); answered {
+			return r
+		}
 	}
 	return handleWindowMessage(s, s.detached, uint32(msg), wParam, lParam, func() uintptr {
 		r, _, _ := procCallWindowProcW.Call(s.prev, hwnd, msg, wParam, lParam)

@@ -80,8 +80,9 @@ func TestNoWebView2MessageNamesTheFix(t *testing.T) {
 // Without the runtime (Wine), New tells the user and returns ErrNoWebView2: webview_go itself
 // would hang or crash there (its view's destructor waits on a message window it never made).
 // With it (the Windows runner), webview_go's view is made, the package's handlers attach to it
-// through the webview_t reflect reads, and WebView2 names its user data folder: webview_go's
-// choice, %APPDATA%\<exe name>.
+// through the webview_t reflect reads, and WebView2 keeps its data in the app's directory
+// (userdata_windows.go), not in webview_go's %APPDATA%\<exe name>: the one place where that
+// is proven.
 func TestWebView2RuntimeOrAttach(t *testing.T) {
 	runtime.LockOSThread() // a WebView2 view belongs to the thread that made it
 	defer runtime.UnlockOSThread()
@@ -96,7 +97,11 @@ func TestWebView2RuntimeOrAttach(t *testing.T) {
 		return
 	}
 
-	v := wv.New(false)
+	localAppData(t)
+	want, err := chooseWebView2AppData("embeddable-tray-test")
+	require.NoError(t, err)
+	var v wv.WebView
+	require.NoError(t, withWebView2AppData(func() { v = wv.New(false) }))
 	defer v.Destroy()
 	p, err := viewHandle(v)
 	require.NoError(t, err, "webview_go's value still has its webview_t field")
@@ -106,11 +111,7 @@ func TestWebView2RuntimeOrAttach(t *testing.T) {
 	defer b.free()
 	dir, err := b.userDataFolder()
 	require.NoError(t, err)
-	exe, err := os.Executable()
-	require.NoError(t, err)
-	appData, err := os.UserConfigDir()
-	require.NoError(t, err)
-	assert.Equal(t, filepath.Join(appData, filepath.Base(exe)), filepath.Clean(dir))
+	assert.True(t, sameFolder(want, dir), "WebView2 took %s, not %s", dir, want)
 	require.NoError(t, b.addScript(webView2Script("window.x = 1;", true)))
 	assert.True(t, b.listenHost())
 }

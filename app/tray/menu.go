@@ -30,6 +30,10 @@ type State struct {
 
 	// Call is the widget's call in progress, e.g. "On a call: Ann (+15551230001)"; "" none.
 	Call string
+	// RingingCall is the widget's id of the web phone call ringing now ("" none): while it
+	// rings the menu can answer or decline it, as the notification's buttons do where
+	// notifications have buttons (not Windows' balloons), also while the window is hidden.
+	RingingCall string
 	// CallingNote says how calls go when the window cannot call, e.g. "Calls ring +1555...
 	// first (RingOut)"; "" while it calls itself.
 	CallingNote string
@@ -44,6 +48,8 @@ const (
 	actSignInOut
 	actStartAtLogin
 	actQuit
+	actAnswer
+	actDecline
 )
 
 // kind is how a menu entry is drawn.
@@ -158,6 +164,12 @@ func menuEntries(s State, fallbackName string) []entry {
 	if c := oneLine(s.Call); c != "" {
 		es = append(es, entry{kind: kindItem, label: shorten(c)})
 	}
+	if s.RingingCall != "" {
+		es = append(es,
+			entry{kind: kindItem, label: "Answer call", enabled: true, action: actAnswer},
+			entry{kind: kindItem, label: "Decline call", enabled: true, action: actDecline},
+		)
+	}
 	es = append(es, entry{kind: kindItem, label: statusLine(s, name)})
 	for _, p := range []string{s.Problem, s.ContactsProblem} {
 		if p := oneLine(p); p != "" {
@@ -189,6 +201,10 @@ type Actions interface {
 	SignOut()
 	SetStartAtLogin(on bool)
 	Quit()
+	// AnswerCall and DeclineCall answer or decline the web phone call id with the widget's
+	// own commands.
+	AnswerCall(id string)
+	DeclineCall(id string)
 }
 
 // perform runs a click on an entry of the menu drawn from s. The state is
@@ -209,6 +225,10 @@ func perform(a Actions, act action, s State) {
 		a.SetStartAtLogin(!s.StartAtLogin)
 	case actQuit:
 		a.Quit()
+	case actAnswer:
+		a.AnswerCall(s.RingingCall)
+	case actDecline:
+		a.DeclineCall(s.RingingCall)
 	}
 }
 
@@ -222,6 +242,10 @@ func (a action) String() string {
 		return "start at login"
 	case actQuit:
 		return "quit"
+	case actAnswer:
+		return "answer call"
+	case actDecline:
+		return "decline call"
 	}
 	return "none"
 }

@@ -199,6 +199,20 @@ func TestMenuEntries(t *testing.T) {
 				{"Quit", true, false, actQuit},
 			},
 		},
+		{
+			name: "a ringing call can be answered or declined from the menu",
+			s:    State{DisplayName: "Acme CRM", Phase: phase.SignedIn, Call: "Incoming call: Ann (+15551230001)", RingingCall: "s-1"},
+			want: []line{
+				{"Show window", true, false, actToggleWindow},
+				{"Incoming call: Ann (+15551230001)", false, false, actNone},
+				{"Answer call", true, false, actAnswer},
+				{"Decline call", true, false, actDecline},
+				{"Signed in to Acme CRM", false, false, actNone},
+				{"Sign out of Acme CRM", true, false, actSignInOut},
+				{label: "---"},
+				{"Quit", true, false, actQuit},
+			},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -220,7 +234,9 @@ func (r *recorder) SetStartAtLogin(on bool) {
 		r.calls = append(r.calls, "start at login off")
 	}
 }
-func (r *recorder) Quit() { r.calls = append(r.calls, "quit") }
+func (r *recorder) Quit()                 { r.calls = append(r.calls, "quit") }
+func (r *recorder) AnswerCall(id string)  { r.calls = append(r.calls, "answer "+id) }
+func (r *recorder) DeclineCall(id string) { r.calls = append(r.calls, "decline "+id) }
 
 func TestPerform(t *testing.T) {
 	tests := []struct {
@@ -238,6 +254,8 @@ func TestPerform(t *testing.T) {
 		{"start at login turns off", actStartAtLogin, State{StartAtLogin: true}, []string{"start at login off"}},
 		{"quit", actQuit, State{}, []string{"quit"}},
 		{"information line does nothing", actNone, State{}, nil},
+		{"answer the call that rang", actAnswer, State{RingingCall: "s-1"}, []string{"answer s-1"}},
+		{"decline the call that rang", actDecline, State{RingingCall: "s-1"}, []string{"decline s-1"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -185,6 +185,10 @@ func (t *Tray) eventLoop(ctx context.Context, m items, s State) {
 			act = actStartAtLogin
 		case _, ok = <-clicked(m[actQuit]):
 			act = actQuit
+		case _, ok = <-clicked(m[actAnswer]):
+			act = actAnswer
+		case _, ok = <-clicked(m[actDecline]):
+			act = actDecline
 		}
 		if !ok || ctx.Err() != nil {
 			return // the menu was redrawn: this drawing's items are gone

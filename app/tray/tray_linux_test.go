@@ -36,7 +36,9 @@ func (a actions) SetStartAtLogin(on bool) {
 		a <- "start at login off"
 	}
 }
-func (a actions) Quit() { a <- "quit" }
+func (a actions) Quit()                 { a <- "quit" }
+func (a actions) AnswerCall(id string)  { a <- "answer " + id }
+func (a actions) DeclineCall(id string) { a <- "decline " + id }
 
 func (a actions) next(t *testing.T, ctx context.Context) string {
 	t.Helper()
@@ -189,6 +191,33 @@ func TestTrayOverDBus(t *testing.T) {
 		assert.Equal(t, "start at login off", acts.next(t, ctx))
 		p.click("Hide window")
 		assert.Equal(t, "toggle window", acts.next(t, ctx))
+	})
+
+	t.Run("a ringing call is answered or declined from the menu", func(t *testing.T) {
+		ringing := tray.State{DisplayName: "Acme CRM", Phase: phase.SignedIn, Call: "Incoming call: Ann (+15551230001)", RingingCall: "s-1"}
+		tr.Update(ringing)
+		p.waitLabel("Answer call")
+		items, err := desktoptest.Menu(ctx, conn, bus)
+		require.NoError(t, err)
+		assert.Equal(t, `["Show window" "Incoming call: Ann (+15551230001)" "Answer call" "Decline call" "Signed in to Acme CRM" "Sign out of Acme CRM" --- "Quit"]`,
+			desktoptest.Labels(items))
+		p.click("Answer call")
+		assert.Equal(t, "answer s-1", acts.next(t, ctx))
+
+		ringing.RingingCall, ringing.Call = "s-2", "Incoming call: Bob (+15551230002)"
+		tr.Update(ringing)
+		p.waitLabel("Incoming call: Bob (+15551230002)")
+		p.click("Decline call")
+		assert.Equal(t, "decline s-2", acts.next(t, ctx), "the call the menu showed")
+
+		ringing.RingingCall, ringing.Call = "", ""
+		tr.Update(ringing)
+		_, err = desktoptest.WaitLabel(ctx, conn, bus, func(l string) bool { return l == "Signed in to Acme CRM" })
+		require.NoError(t, err)
+		require.Eventually(t, func() bool {
+			items, err := desktoptest.Menu(ctx, conn, bus)
+			return err == nil && desktoptest.Labels(items) == `["Show window" "Signed in to Acme CRM" "Sign out of Acme CRM" --- "Quit"]`
+		}, 30*time.Second, 10*time.Millisecond, "no call: no call items")
 	})
 
 	t.Run("quit", func(t *testing.T) {

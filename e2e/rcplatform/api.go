@@ -89,7 +89,7 @@ func (p *Platform) apiRoutes() {
 		ext + "/phone-number":           static(doc("phone-number")),
 		ext + "/presence":               static(doc("presence")),
 		ext + "/caller-id":              static(doc("caller-id")),
-		ext + "/device":                 static(list()),
+		ext + "/device":                 static(doc("device")),
 		ext + "/forwarding-number":      static(list()),
 		ext + "/blocked-number":         static(list()),
 		ext + "/active-calls":           static(list()),

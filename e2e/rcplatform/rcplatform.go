@@ -11,16 +11,20 @@
 // and kept, so a test or the bench can wait for one (the first GET /restapi/v1.0/account/~
 // means the widget is logged in and loading its data).
 //
-// Platform is an http.Handler: other stand-ins (a SIP registrar, sip-provision) mount their
-// own paths on it with Handle and share its origin and request log.
+// Platform is an http.Handler: other stand-ins mount their own paths on it with Handle and
+// share its origin and request log; MountCalling mounts the calling side (package rcsip:
+// sip-provision, the SIP-over-WebSocket registrar, a far end), on which the real widget's web
+// phone registers, rings, answers and calls (TestRealWidgetCalls).
 package rcplatform
 
 import (
+	"bufio"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -42,6 +46,9 @@ type Options struct {
 	JWT string
 	// Log receives one line per request (Debug) and one per request nobody answers (Info).
 	Log *slog.Logger
+	// Driver serves app.html with the tests' driver script (driver.js) loaded after the
+	// widget's: for tests only, it lets the test post the host's commands in the page.
+	Driver bool
 }
 
 // Request is one request the platform received, in arrival order.
@@ -86,7 +93,7 @@ func New(opts Options) (*Platform, error) {
 }
 
 // Handle mounts h on pattern (http.ServeMux syntax) next to the platform's own paths; its
-// requests are logged like the rest. Register before serving.
+// requests are logged like the rest. Register before the widget asks for them.
 func (p *Platform) Handle(pattern string, h http.Handler) { p.mux.Handle(pattern, h) }
 
 // ServeHTTP answers one request and records it.
@@ -178,6 +185,13 @@ func (s *statusWriter) WriteHeader(code int) {
 // Handle needs to hijack it).
 func (s *statusWriter) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 
+// Hijack hands the connection over, for WebSocket libraries that look for http.Hijacker
+// itself rather than through Unwrap (gorilla/websocket, the SIP registrar's).
+func (s *statusWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	s.status = http.StatusSwitchingProtocols
+	return http.NewResponseController(s.ResponseWriter).Hijack()
+}
+
 func randomID(n int) string {
 	b := make([]byte, n)
 	_, _ = rand.Read(b)
@@ -195,6 +209,9 @@ func (p *Platform) routes() {
 			}
 			files.ServeHTTP(w, r)
 		})
+		if p.opts.Driver {
+			p.driverRoutes()
+		}
 	}
 	p.oauthRoutes()
 	p.apiRoutes()

@@ -18,24 +18,34 @@ import (
 	"github.com/embeddable-tray/embeddable-tray/app/config"
 	"github.com/embeddable-tray/embeddable-tray/e2e/apptest"
 	"github.com/embeddable-tray/embeddable-tray/e2e/rcplatform"
+	"github.com/embeddable-tray/embeddable-tray/e2e/rcsip"
 	"github.com/embeddable-tray/embeddable-tray/internal/realpart"
 )
 
 func TestMain(m *testing.M) { apptest.Main(m) }
 
-// platform serves WIDGET_DIR where the build expects its API server.
-func platform(t *testing.T) *rcplatform.Server {
+// platform serves WIDGET_DIR where the build expects its API server; with calling also the
+// platform's calling side (rcsip: sip-provision, the registrar, a far end) and the test
+// driver in the widget's page.
+func platform(t *testing.T, calling bool) (*rcplatform.Server, *rcsip.Server) {
 	t.Helper()
 	dir := os.Getenv("WIDGET_DIR")
 	if dir == "" {
 		realpart.Missing(t, "WIDGET_DIR is not set: a build of the real widget (see README.md, Performance)")
 	}
-	p, err := rcplatform.New(rcplatform.Options{WidgetDir: dir, Log: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))})
+	p, err := rcplatform.New(rcplatform.Options{WidgetDir: dir, Driver: calling, Log: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))})
 	require.NoError(t, err)
-	s, err := rcplatform.ListenForBuild(p)
+	u, err := rcplatform.BuildServer(dir)
+	require.NoError(t, err)
+	var sip *rcsip.Server
+	if calling {
+		sip = p.MountCalling(rcsip.Config{Trace: func(m string) { t.Log(m) }}, u.Host)
+		t.Cleanup(sip.Close)
+	}
+	s, err := rcplatform.Listen(u.Host, p)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = s.Close() })
-	return s
+	return s, sip
 }
 
 func realConfig(t *testing.T, s *rcplatform.Server) config.Config {
@@ -57,7 +67,7 @@ func wait(t *testing.T, d time.Duration) context.Context {
 // third-party service in it.
 func TestRealWidgetLogsInAndTheAppRegisters(t *testing.T) {
 	apptest.RequireSession(t)
-	s := platform(t)
+	s, _ := platform(t, false)
 	seq := s.Seq()
 	app := apptest.Launch(t, realConfig(t, s))
 
@@ -82,7 +92,7 @@ func TestRealWidgetLogsInAndTheAppRegisters(t *testing.T) {
 func TestRealWidgetReleaseWhenHiddenKeepsItConnected(t *testing.T) {
 	apptest.RequireSession(t, "xdotool")
 	t.Setenv("EMBEDDABLE_TRAY_TUNING", "release=2")
-	s := platform(t)
+	s, _ := platform(t, false)
 	seq := s.Seq()
 	app := apptest.Launch(t, realConfig(t, s))
 	_, err := s.WaitFor(wait(t, 2*time.Minute), seq, rcplatform.LoggedIn)

@@ -26,18 +26,25 @@ var ChromiumWebRTCFlags = []string{
 	"--disable-features=WebRtcHideLocalIpsWithMdns",
 }
 
+// webPhoneFiles are the npm files e2e/webphone's pages load.
+var webPhoneFiles = []string{
+	"node_modules/sip.js/dist/sip-0.13.5.js",
+	"node_modules/ringcentral-web-phone/dist/ringcentral-web-phone.js",
+	"node_modules/ringcentral-web-phone-2/dist/index.iife.js",
+}
+
 // WebPhoneDir finds e2e/webphone from dir (the module's root or a directory below it) and
-// checks that v0.html's web phone (ringcentral-web-phone 0.8.14 on sip.js 0.13.5) is
-// installed; serve it as Config.Pages.
+// checks that the web phones of its pages (ringcentral-web-phone 0.8.14 on sip.js 0.13.5,
+// and 2.x) are installed; serve it as Config.Pages.
 func WebPhoneDir(dir string) (string, error) {
 	for d := dir; d != "" && d != filepath.Dir(d); d = filepath.Dir(d) {
 		if _, err := os.Stat(filepath.Join(d, "go.mod")); err != nil {
 			continue
 		}
 		web := filepath.Join(d, "e2e", "webphone")
-		for _, f := range []string{"node_modules/sip.js/dist/sip-0.13.5.js", "node_modules/ringcentral-web-phone/dist/ringcentral-web-phone.js"} {
+		for _, f := range webPhoneFiles {
 			if _, err := os.Stat(filepath.Join(web, f)); err != nil {
-				return "", fmt.Errorf("rcsip: the web phone from npm is not installed: run `npm ci` in %s (scripts/deps.sh test does)", web)
+				return "", fmt.Errorf("rcsip: the web phones from npm are not installed: run `npm ci` in %s (scripts/deps.sh test does)", web)
 			}
 		}
 		return web, nil

@@ -36,7 +36,7 @@ func TestWebPhoneDir(t *testing.T) {
 	require.ErrorContains(t, err, "npm ci", "without the npm packages it says how to get them")
 
 	web := filepath.Join(root, "e2e", "webphone")
-	for _, f := range []string{"node_modules/sip.js/dist/sip-0.13.5.js", "node_modules/ringcentral-web-phone/dist/ringcentral-web-phone.js"} {
+	for _, f := range webPhoneFiles {
 		require.NoError(t, os.MkdirAll(filepath.Dir(filepath.Join(web, f)), 0o755))
 		require.NoError(t, os.WriteFile(filepath.Join(web, f), nil, 0o600))
 	}

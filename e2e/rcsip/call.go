@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"html"
 	mrand "math/rand/v2"
 	"regexp"
 	"strings"
@@ -288,6 +289,12 @@ func (s *Server) Ring(ctx context.Context, from, name string) (*Call, error) {
 	s.mu.Lock()
 	inv := c.request("INVITE", c.cseq)
 	inv.add("Contact", "<sip:farend@"+s.host()+";transport=ws>")
+	// The platform's call-control header: the web phone confirms the call with a SIP MESSAGE
+	// to its From (receiveConfirm), and sends ignore / to-voicemail / forward the same way;
+	// without it the widget logs "no RC headers available" for every incoming call.
+	inv.add("P-Rc", fmt.Sprintf(`<Msg><Hdr SID="%d" Req="{%s}" From="farend@%s" To="%s" Cmd="6"/><Bdy Phn="%s" Nm="%s" ToPhn="%s"/></Msg>`,
+		time.Now().UnixNano()%1e11, randomHex(16), html.EscapeString(s.Info.Domain), html.EscapeString(s.Info.Username),
+		html.EscapeString(from), html.EscapeString(name), html.EscapeString(s.Info.Username)))
 	inv.add("Content-Type", "application/sdp")
 	inv.body = sdp
 	c.invite, c.outInvite = inv, inv

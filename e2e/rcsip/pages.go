@@ -3,7 +3,6 @@ package rcsip
 import (
 	"net/http"
 	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/embeddable-tray/embeddable-tray/internal/realpart"
@@ -14,18 +13,10 @@ import (
 // ringcentral-web-phone 2.x. Without the packages installed the test is missing a real part.
 func WebPhonePages(tb testing.TB) http.Handler {
 	tb.Helper()
-	dir := ""
-	// the module's root from the test's directory (a package directory under it)
-	for d, _ := os.Getwd(); d != "" && d != filepath.Dir(d); d = filepath.Dir(d) {
-		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
-			dir = filepath.Join(d, "e2e", "webphone")
-			break
-		}
-	}
-	for _, f := range []string{"node_modules/sip.js/dist/sip-0.13.5.js", "node_modules/ringcentral-web-phone/dist/ringcentral-web-phone.js", "node_modules/ringcentral-web-phone-2/dist/index.iife.js"} {
-		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
-			realpart.Missing(tb, "the web phones from npm: run `npm ci` in e2e/webphone (scripts/deps.sh test does)")
-		}
+	wd, _ := os.Getwd() // the test's package directory, under the module's root
+	dir, err := WebPhoneDir(wd)
+	if err != nil {
+		realpart.Missing(tb, err.Error())
 	}
 	return http.FileServer(http.Dir(dir))
 }

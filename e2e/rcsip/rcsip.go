@@ -58,7 +58,6 @@ type Server struct {
 	Info SIPInfo
 
 	cfg  Config
-	ln   net.Listener
 	http *http.Server
 
 	mu       sync.Mutex
@@ -78,19 +77,9 @@ func Start(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{
-		URL: "http://" + ln.Addr().String(), cfg: cfg, ln: ln,
-		changed: make(chan struct{}), nonces: map[string]bool{}, calls: map[string]*Call{},
-	}
-	s.Info = SIPInfo{
-		Transport: "WS", Username: "+15550001000", Password: randomHex(8), AuthorizationID: "800001000",
-		Domain: "sip.rcsip.test", OutboundProxy: ln.Addr().String() + "/sip", StunServers: []string{},
-	}
+	s := newServer(cfg, ln.Addr().String())
 	mux := http.NewServeMux()
-	mux.HandleFunc("POST /restapi/v1.0/client-info/sip-provision", s.provision)
-	mux.HandleFunc("GET /sip", s.websocket)
-	mux.HandleFunc("GET /control/next", s.controlNext)
-	mux.HandleFunc("POST /control/event", s.controlEvent)
+	s.routes(mux)
 	if cfg.Pages != nil {
 		mux.Handle("/", cfg.Pages)
 	}
@@ -110,7 +99,9 @@ func (s *Server) Close() {
 	for _, c := range calls {
 		c.closeMedia()
 	}
-	s.http.Close()
+	if s.http != nil { // a mounted Server: its host serves it
+		s.http.Close()
+	}
 }
 
 // provision answers sip-provision with the shape of the platform's fixture.
@@ -364,4 +355,4 @@ func (s *Server) registration() (*sipConn, string, error) {
 	return s.conn, s.contact, nil
 }
 
-func (s *Server) host() string { return s.ln.Addr().String() }
+func (s *Server) host() string { return strings.TrimPrefix(s.URL, "http://") }

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -46,9 +47,10 @@ func (s *syncBuffer) String() string {
 	return string(s.b)
 }
 
-// launch starts the exe ($EMBEDDABLE_TRAY_BIN) with cfg in directories of its own (its config
-// file, and XDG_RUNTIME_DIR, which holds its single-instance socket on Windows too).
-func launch(t *testing.T, cfg config.Config) {
+// launch starts the exe ($EMBEDDABLE_TRAY_BIN) with cfg and args in directories of its own
+// (its config file; XDG_RUNTIME_DIR, which holds its single-instance socket on Windows too;
+// LocalAppData, where WebView2 keeps its data).
+func launch(t *testing.T, cfg config.Config, args ...string) *launched {
 	t.Helper()
 	bin := os.Getenv("EMBEDDABLE_TRAY_BIN")
 	if bin == "" {
@@ -60,8 +62,9 @@ func launch(t *testing.T, cfg config.Config) {
 	path, err := dirs.WriteConfig(cfg)
 	require.NoError(t, err)
 	var out syncBuffer
-	cmd := exec.Command(bin, "--config", path, "--debug")
-	cmd.Env = dirs.Environ()
+	l := &launched{dirs: dirs, bin: bin, config: path, env: append(dirs.Environ(), "LocalAppData="+dirs.CacheHome)}
+	cmd := exec.Command(bin, append([]string{"--config", path, "--debug"}, args...)...)
+	cmd.Env = l.env
 	cmd.Dir = dirs.Home
 	cmd.Stdout, cmd.Stderr = &out, &out
 	require.NoError(t, cmd.Start())
@@ -72,6 +75,24 @@ func launch(t *testing.T, cfg config.Config) {
 			t.Logf("app output:\n%s", out.String())
 		}
 	})
+	return l
+}
+
+// launched is a running app's directories, exe, config file and environment.
+type launched struct {
+	dirs        appenv.Dirs
+	bin, config string
+	env         []string
+}
+
+// again launches the exe a second time, as a tel: link or a second click would: it hands its
+// arguments to the running copy (which shows its window) and exits.
+func (l *launched) again(t *testing.T, ctx context.Context, args ...string) {
+	t.Helper()
+	cmd := exec.CommandContext(ctx, l.bin, append([]string{"--config", l.config}, args...)...)
+	cmd.Env, cmd.Dir = l.env, l.dirs.Home
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, "the second launch: %s", out)
 }
 
 // TestWindowsSmoke: the widget page loads in WebView2 and registers the service through the
@@ -89,18 +110,7 @@ func TestWindowsSmoke(t *testing.T) {
 	}))
 	t.Cleanup(login.Close)
 
-	launch(t, config.Config{
-		// No redirectUri: the app expects the widget's default, redirect.html next to app.html.
-		Widget: config.Widget{URL: w.URL(), Params: map[string]string{"clientId": "e2e-client"}},
-		Service: config.Service{
-			Name:              "WinSmoke",
-			DisplayName:       "Test CRM",
-			AuthorizedTitle:   "Unauthorize",
-			UnauthorizedTitle: "Authorize",
-			SignIn:            "window",
-			SignInTimeout:     config.Duration(2 * time.Minute),
-		},
-	})
+	launch(t, smokeConfig(w))
 
 	r, err := w.WaitFor(ctx, standin.IsMessage(bridge.TypeRegisterService))
 	require.NoError(t, err, "the widget got no registration")
@@ -127,6 +137,46 @@ func TestWindowsSmoke(t *testing.T) {
 	assert.Positive(t, hits.Load(), "the login window opened oAuthUri")
 	_, err = w.WaitFor(ctx, standin.After(r.Seq, sent(bridge.TypeLoginStatus, `"loggedIn":true`)))
 	require.NoError(t, err, "the widget logged in with the verifier it kept")
+}
+
+func smokeConfig(w *standin.Widget) config.Config {
+	return config.Config{
+		// No redirectUri: the app expects the widget's default, redirect.html next to app.html.
+		Widget: config.Widget{URL: w.URL(), Params: map[string]string{"clientId": "e2e-client"}},
+		Service: config.Service{
+			Name:              "WinSmoke",
+			DisplayName:       "Test CRM",
+			AuthorizedTitle:   "Unauthorize",
+			UnauthorizedTitle: "Authorize",
+			SignIn:            "window",
+			SignInTimeout:     config.Duration(2 * time.Minute),
+		},
+	}
+}
+
+// TestWindowsStartsHiddenWithItsData: started with --hidden (as at login) the app's window is
+// never shown, not for a moment, while the widget loads in it and registers; and WebView2 keeps
+// the page's data under the app's own directory, <LocalAppData>\embeddable-tray\<exe name>,
+// not in webview_go's %APPDATA%\<exe name>.
+func TestWindowsStartsHiddenWithItsData(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	w := standin.Start(t)
+	shows := watchShows(t)
+	app := launch(t, smokeConfig(w), "--hidden")
+
+	_, err := w.WaitFor(ctx, standin.IsMessage(bridge.TypeRegisterService))
+	require.NoError(t, err, "the widget got no registration")
+	assert.Empty(t, shows.of(appWindowClass), "the hidden app showed its window")
+	// The watch sees the window when it is shown: a second launch brings it up.
+	app.again(t, ctx)
+	require.Eventually(t, func() bool { return len(shows.of(appWindowClass)) > 0 }, timeout, 10*time.Millisecond,
+		"the window a second launch brings up was not seen shown")
+
+	folder := filepath.Join(app.dirs.CacheHome, "embeddable-tray", filepath.Base(app.bin))
+	fi, err := os.Stat(filepath.Join(folder, "EBWebView"))
+	require.NoError(t, err, "WebView2 keeps no data in %s", folder)
+	assert.True(t, fi.IsDir())
 }
 
 // sent matches the widget's own posts of typ whose message contains substr.

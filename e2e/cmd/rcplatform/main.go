@@ -5,13 +5,17 @@
 //	go run ./e2e/cmd/rcplatform -widget /tmp/rcw-build                        # serve; prints the URL
 //	go run ./e2e/cmd/rcplatform -widget /tmp/rcw-build -app ./bin/embeddable-tray  # make demo WIDGET_DIR=...
 //
-// The widget logs in as the stand-in account without any UI (its jwt URL parameter). With
+// The widget logs in as the stand-in account without any UI (its jwt URL parameter). Its web
+// phone registers to the platform's calling side (package rcsip, on the same origin): a call
+// it places is answered by a far end that plays a 440 Hz tone, and SIGUSR1 makes the far end
+// ring it (kill -USR1 <pid of this command>). With
 // -app the app gets a config pointing at the widget, the app's built-in demo CRM as the
 // third-party service, and its own output goes to this command's; the command ends when the
 // app does. Without -app it serves until interrupted.
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -22,9 +26,11 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 
 	"github.com/embeddable-tray/embeddable-tray/e2e/rcplatform"
+	"github.com/embeddable-tray/embeddable-tray/e2e/rcsip"
 )
 
 func main() { os.Exit(run()) }
@@ -61,6 +67,11 @@ func run() int {
 		return 1
 	}
 	defer s.Close()
+	sip := p.MountCalling(rcsip.Config{}, strings.TrimPrefix(s.Origin(), "http://"))
+	defer sip.Close()
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	go farEnd(ctx, log, sip)
 	widgetURL := s.AppURL(nil)
 	params := map[string]string{"clientId": "embeddable-tray-local", "jwt": *jwt}
 	q := url.Values{}
@@ -69,6 +80,22 @@ func run() int {
 	}
 	log.Info("rcplatform: serving the widget", "url", s.AppURL(q), "dir", *widget)
 
+	rings := make(chan os.Signal, 1)
+	signal.Notify(rings, syscall.SIGUSR1)
+	go func() {
+		for range rings {
+			c, err := sip.Ring(ctx, "+15557654321", "Demo Caller")
+			if err != nil {
+				log.Warn("rcplatform: cannot ring the web phone", "err", err)
+				continue
+			}
+			go func() {
+				if c.WaitState(ctx, rcsip.Answered) == nil {
+					c.SendTone(440)
+				}
+			}()
+		}
+	}()
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	if *appPath == "" {
@@ -76,6 +103,22 @@ func run() int {
 		return 0
 	}
 	return runApp(log, *appPath, widgetURL, params, *debug, sigs)
+}
+
+// farEnd answers every call the web phone places and plays a tone on it.
+func farEnd(ctx context.Context, log *slog.Logger, sip *rcsip.Server) {
+	for {
+		c, err := sip.NextCall(ctx)
+		if err != nil {
+			return // the command ends
+		}
+		log.Info("rcplatform: the far end answers a call", "to", c.Target)
+		if err := c.Answer(ctx); err != nil {
+			log.Warn("rcplatform: the far end cannot answer", "err", err)
+			continue
+		}
+		c.SendTone(440)
+	}
 }
 
 // runApp runs the app with a config for the widget and the built-in demo CRM, passing our
