@@ -182,11 +182,6 @@ func (p *Pulse) releaseEchoCancel() {
 	if err := p.conn.request(&proto.GetServerInfo{}, &server); err == nil {
 		p.moveDefaultPlaybacks(server.DefaultSinkName)
 	}
-	// pipewire-pulse 0.3.65 segfaults now and then when module-echo-cancel goes while its
-	// devices run (1 unload in 25 to 30 here); suspended first, it did not in 480. It still
-	// does, less often, when a playback has just moved off the canceller's sink.
-	_ = p.conn.request(&proto.SuspendSink{SinkIndex: proto.Undefined, SinkName: p.ecName + "_sink", Suspend: true}, nil)
-	_ = p.conn.request(&proto.SuspendSource{SourceIndex: proto.Undefined, SourceName: p.ecName + "_source", Suspend: true}, nil)
 	_ = p.conn.request(&proto.UnloadModule{ModuleIndex: p.ecModule}, nil)
 }
 
