@@ -63,6 +63,14 @@ func inbound(s *shim, pc string, far *farEnd, edit func(string) string) *call {
 
 // outbound: the page calls (getUserMedia, addTrack, createOffer, setLocalDescription; the
 // far end's answer).
+// place sets up a call with far, the far end calling (inbound) or called.
+func place(s *shim, pc string, far *farEnd, fromFar bool) *call {
+	if fromFar {
+		return inbound(s, pc, far, nil)
+	}
+	return outbound(s, pc, far)
+}
+
 func outbound(s *shim, pc string, far *farEnd) *call {
 	c := &call{s: s, far: far, pc: pc, elem: "el-" + pc}
 	m := s.microphone()
@@ -387,12 +395,7 @@ func TestICERestart(t *testing.T) {
 			speaker := srv.Record(t, pulsetest.Speaker+".monitor")
 			srv.Tone(t, pulsetest.MicFeed, micTone)
 			far := newFarEnd(t, farTone, "opus")
-			var c *call
-			if tt.inbound {
-				c = inbound(s, "pc1", far, nil)
-			} else {
-				c = outbound(s, "pc1", far)
-			}
+			c := place(s, "pc1", far, tt.inbound)
 			twoWay(t, speaker, c, farTone)
 			before := c.far.pc.RemoteDescription().SDP
 			var wire string

@@ -44,12 +44,7 @@ func TestCanInsertDTMFFollowsNegotiation(t *testing.T) {
 			s, srv := engineOn(t)
 			srv.Tone(t, pulsetest.MicFeed, micTone)
 			far := newFarEnd(t, farTone, tt.codecs...)
-			var c *call
-			if tt.inbound {
-				c = inbound(s, "pc1", far, nil)
-			} else {
-				c = outbound(s, "pc1", far)
-			}
+			c := place(s, "pc1", far, tt.inbound)
 			assert.Equal(t, tt.want, c.dtmf, "canInsertDTMF after the negotiation")
 			require.Eventually(t, func() bool { return far.packetCount() > 0 }, wait, poll)
 			r := s.try("pc.insertDTMF", map[string]any{"pc": c.pc, "sender": c.sender, "tones": "5"})
@@ -107,12 +102,7 @@ func TestRemoteOfferWhileOfferPending(t *testing.T) {
 			speaker := srv.Record(t, pulsetest.Speaker+".monitor")
 			srv.Tone(t, pulsetest.MicFeed, micTone)
 			far := newFarEnd(t, farTone, "opus")
-			var c *call
-			if tt.inbound {
-				c = inbound(s, "pc1", far, nil)
-			} else {
-				c = outbound(s, "pc1", far)
-			}
+			c := place(s, "pc1", far, tt.inbound)
 			twoWay(t, speaker, c, farTone)
 
 			var pending, local desc
