@@ -22,6 +22,9 @@ type Proc struct {
 	PPID   int
 	Name   string // the command name from /proc/PID/stat (15 characters at most)
 	PSSKiB int64
+	// AnonKiB is the process's share of anonymous memory (Pss_Anon: its heaps): unlike
+	// PSS it does not move when other programs map or unmap the same libraries.
+	AnonKiB int64
 }
 
 // Tree is a process tree's memory.
@@ -113,32 +116,46 @@ func parseStat(pid int, b []byte) (Proc, error) {
 	return Proc{PID: pid, PPID: ppid, Name: string(b[open+1 : end])}, nil
 }
 
-// PSS is one process's PSS in KiB, the Pss: line of /proc/PID/smaps_rollup.
-func PSS(pid int) (int64, error) {
+// PSS is one process's PSS and anonymous PSS in KiB, the Pss: and Pss_Anon: lines of
+// /proc/PID/smaps_rollup.
+func PSS(pid int) (pss, anon int64, err error) {
 	f, err := os.Open(filepath.Join(procRoot, strconv.Itoa(pid), "smaps_rollup"))
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	defer f.Close()
 	return parsePSS(f)
 }
 
-func parsePSS(f *os.File) (int64, error) {
+func parsePSS(f *os.File) (pss, anon int64, err error) {
+	found := 0
 	sc := bufio.NewScanner(f)
-	for sc.Scan() {
+	for sc.Scan() && found < 2 {
 		line := sc.Text()
+		var dst *int64
 		if v, ok := strings.CutPrefix(line, "Pss:"); ok {
-			fields := strings.Fields(v)
-			if len(fields) == 0 {
-				break
-			}
-			return strconv.ParseInt(fields[0], 10, 64)
+			line, dst = v, &pss
+		} else if v, ok := strings.CutPrefix(line, "Pss_Anon:"); ok {
+			line, dst = v, &anon
+		} else {
+			continue
 		}
+		fields := strings.Fields(line)
+		if len(fields) == 0 {
+			return 0, 0, fmt.Errorf("procmem: %s: empty line %q", f.Name(), sc.Text())
+		}
+		if *dst, err = strconv.ParseInt(fields[0], 10, 64); err != nil {
+			return 0, 0, err
+		}
+		found++
 	}
 	if err := sc.Err(); err != nil {
-		return 0, err
+		return 0, 0, err
 	}
-	return 0, fmt.Errorf("procmem: %s: no Pss: line", f.Name())
+	if found < 2 {
+		return 0, 0, fmt.Errorf("procmem: %s: no Pss: and Pss_Anon: lines", f.Name())
+	}
+	return pss, anon, nil
 }
 
 // Measure sums PSS over root's process tree. A process that ends while being measured is
@@ -150,14 +167,14 @@ func Measure(root int) (Tree, error) {
 	}
 	var t Tree
 	for i, p := range procs {
-		kib, err := PSS(p.PID)
+		kib, anon, err := PSS(p.PID)
 		if err != nil {
 			if i == 0 {
 				return Tree{}, fmt.Errorf("procmem: PSS of %d: %w", root, err)
 			}
 			continue
 		}
-		p.PSSKiB = kib
+		p.PSSKiB, p.AnonKiB = kib, anon
 		t.Procs = append(t.Procs, p)
 		t.TotalKiB += kib
 	}

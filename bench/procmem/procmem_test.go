@@ -45,9 +45,10 @@ func TestParsePSS(t *testing.T) {
 	f, err := os.Open(path)
 	require.NoError(t, err)
 	defer f.Close()
-	got, err := parsePSS(f)
+	pss, anon, err := parsePSS(f)
 	require.NoError(t, err)
-	assert.Equal(t, int64(1234), got)
+	assert.Equal(t, int64(1234), pss)
+	assert.Equal(t, int64(10), anon)
 }
 
 // TestMeasureFindsChildren: a child process (not a thread) is part of the tree.

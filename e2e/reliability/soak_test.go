@@ -77,12 +77,17 @@ func TestSoak(t *testing.T) {
 	assert.Zero(t, logCount(a, "level=ERROR"), "no errors logged")
 
 	t.Logf("PSS before %.1f MiB (%s)\nPSS after  %.1f MiB (%s)", before.MiB(), before.Names(), after.MiB(), after.Names())
+	// The bound is on each process's own heaps (anonymous memory), not its PSS: PSS shares
+	// library pages among every process that maps them, so it moves when other programs on
+	// the machine start or end (seen: the app's 75 -> 100 MiB with a second test suite
+	// running alongside, its heaps unchanged).
 	for _, name := range []string{"embeddable-tray", "WebKitNetworkPr"} {
-		b, a := procPSS(before, name), procPSS(after, name)
+		b, a := procKiB(before, name, anonOf), procKiB(after, name, anonOf)
 		require.Positive(t, b, "no %s process", name)
-		assert.LessOrEqual(t, a, max(1.10*b, b+burstKeptKiB), "%s: PSS after the soak at most 10%% (or %d MiB) above before", name, burstKeptKiB/1024)
+		assert.LessOrEqual(t, a, max(1.10*b, b+burstKeptKiB), "%s: anonymous memory after the soak at most 10%% (or %d MiB) above before", name, burstKeptKiB/1024)
+		t.Logf("%s: anonymous memory %.0f -> %.0f MiB", name, b/1024, a/1024)
 	}
-	t.Logf("web process (the page's own heap, not bounded): %.0f -> %.0f MiB", procPSS(before, "WebKitWebProces")/1024, procPSS(after, "WebKitWebProces")/1024)
+	t.Logf("web process (the page's own heap, not bounded): %.0f -> %.0f MiB", procKiB(before, "WebKitWebProces", pssOf)/1024, procKiB(after, "WebKitWebProces", pssOf)/1024)
 }
 
 // burstKeptKiB is what a process may keep after a burst without leaking: Go's runtime
@@ -91,17 +96,20 @@ func TestSoak(t *testing.T) {
 // each kept) would exceed it.
 const burstKeptKiB = 16 * 1024
 
-// procPSS is the PSS in KiB of the tree's processes named name (the app's process is the
-// root; its name is the binary's, cut to 15 characters).
-func procPSS(tree procmem.Tree, name string) float64 {
+// procKiB sums what of the tree's processes named name (the app's process is the root;
+// its name is the binary's, cut to 15 characters).
+func procKiB(tree procmem.Tree, name string, what func(procmem.Proc) int64) float64 {
 	var kib int64
 	for i, p := range tree.Procs {
 		if p.Name == name || (i == 0 && name == "embeddable-tray") {
-			kib += p.PSSKiB
+			kib += what(p)
 		}
 	}
 	return float64(kib)
 }
+
+func pssOf(p procmem.Proc) int64  { return p.PSSKiB }
+func anonOf(p procmem.Proc) int64 { return p.AnonKiB }
 
 // settledPSS reads PSS over the app's process tree once it has stopped moving.
 func settledPSS(t *testing.T, pid int) procmem.Tree {
