@@ -85,6 +85,10 @@ check_deb() {
 	file_ok "$deb" || return 0
 	need dpkg dpkg-deb desktop-file-validate || return 0
 	[ "$sudo" != none ] || { skip "deb: dpkg -i needs root (run as root or with passwordless sudo)"; return 0; }
+	# Two suites on one machine would install and purge the same system package at once
+	# (dpkg's lock, or "already installed"): the second waits here until the first exits.
+	exec 9>"${TMPDIR:-/tmp}/embeddable-tray-check-deb.lock"
+	flock 9
 	if has "ok installed" dpkg-query -W -f='${Status}' embeddable-tray; then
 		fail "deb: embeddable-tray is already installed here; not touching a real install"
 		return 0
