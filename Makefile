@@ -72,7 +72,9 @@ test-genericnav:
 # Not in make test (CI): three clean-clone runs side by side failed in it, one when
 # pipewire-pulse died mid-test (the race detector then caught jfreymuth/pulse's own race on
 # the lost connection), two in TestCallDelaySettlesAtTarget (41-94 ms against its 40 ms
-# target: PipeWire pulls in bigger quanta under that load). Run it by hand.
+# target: PipeWire pulls in bigger quanta under that load). Run it by hand, after
+# `apt-get install pipewire pipewire-pulse wireplumber` (not in scripts/deps.sh: on a desktop
+# with PulseAudio, pipewire-pulse would take over the user's sound at the next login).
 # pipewire-pulse 0.3.65 (Debian 12) segfaults now and then when module-echo-cancel is
 # unloaded, as the engine does when a call stops using the microphone (1 unload in 5 to 30
 # here; pactl load-module/unload-module alone does it too). So the tests that use the server

@@ -13,7 +13,7 @@ test_pkgs=("${run_pkgs[@]}" xvfb xauth dbus dbus-x11 gnome-keyring libsecret-too
   imagemagick xdotool radicale desktop-file-utils appstream
   nsis msitools wixl rpm mingw-w64 g++-mingw-w64-x86-64-posix gcc-mingw-w64-x86-64-posix
   icnsutils osslsigncode chromium nodejs libopusfile-dev
-  pulseaudio pulseaudio-utils pipewire pipewire-pulse wireplumber wine64)
+  pulseaudio pulseaudio-utils wine64)
 
 case "$mode" in
   run) pkgs=("${run_pkgs[@]}") ;;
