@@ -5,8 +5,6 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
-
-	"github.com/embeddable-tray/embeddable-tray/internal/pulsetest"
 )
 
 // bufferDelay is inbound-rtp's jitter buffer counters, as the page reads them.
@@ -29,9 +27,7 @@ func (d bufferDelay) since(before bufferDelay) (delay, target float64) {
 // playback seconds after the far end's audio starts to come: the buffer filled to its
 // bound then and stayed there for the whole call, 200 ms more on every word.
 func TestCallDelaySettlesAtTarget(t *testing.T) {
-	s, srv := engineOn(t)
-	speaker := srv.Record(t, pulsetest.Speaker+".monitor")
-	srv.Tone(t, pulsetest.MicFeed, micTone)
+	s, _, speaker := engineInCall(t)
 	c := inbound(s, "pc1", newFarEnd(t, farTone, "opus"), nil)
 	twoWay(t, speaker, c, farTone)
 

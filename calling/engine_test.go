@@ -125,9 +125,7 @@ func twoWay(t testing.TB, speaker *pulsetest.Recorder, c *call, farHz float64) {
 }
 
 func TestInboundCallAudioBothWays(t *testing.T) {
-	s, srv := engineOn(t)
-	speaker := srv.Record(t, pulsetest.Speaker+".monitor")
-	srv.Tone(t, pulsetest.MicFeed, micTone)
+	s, _, speaker := engineInCall(t)
 	c := inbound(s, "pc1", newFarEnd(t, farTone, "opus", "pcmu"), nil)
 	twoWay(t, speaker, c, farTone)
 	assert.Equal(t, []string{defaultID}, s.e.micOpen())
@@ -135,9 +133,7 @@ func TestInboundCallAudioBothWays(t *testing.T) {
 }
 
 func TestOutboundCallAudioBothWays(t *testing.T) {
-	s, srv := engineOn(t)
-	speaker := srv.Record(t, pulsetest.Speaker+".monitor")
-	srv.Tone(t, pulsetest.MicFeed, micTone)
+	s, _, speaker := engineInCall(t)
 	c := outbound(s, "pc1", newFarEnd(t, farTone, "opus", "pcmu"))
 	twoWay(t, speaker, c, farTone)
 
@@ -151,9 +147,7 @@ func TestOutboundCallAudioBothWays(t *testing.T) {
 }
 
 func TestMuteSendsSilence(t *testing.T) {
-	s, srv := engineOn(t)
-	speaker := srv.Record(t, pulsetest.Speaker+".monitor")
-	srv.Tone(t, pulsetest.MicFeed, micTone)
+	s, _, speaker := engineInCall(t)
 	c := inbound(s, "pc1", newFarEnd(t, farTone, "opus"), nil)
 	twoWay(t, speaker, c, farTone)
 
@@ -203,9 +197,7 @@ func TestDTMFAt8kHzWithOpus(t *testing.T) {
 // The page holds (sip.js munges sendrecv to sendonly before setLocalDescription), then
 // takes the call back.
 func TestHoldAndUnhold(t *testing.T) {
-	s, srv := engineOn(t)
-	speaker := srv.Record(t, pulsetest.Speaker+".monitor")
-	srv.Tone(t, pulsetest.MicFeed, micTone)
+	s, _, speaker := engineInCall(t)
 	c := outbound(s, "pc1", newFarEnd(t, farTone, "opus"))
 	twoWay(t, speaker, c, farTone)
 
@@ -224,9 +216,7 @@ func TestHoldAndUnhold(t *testing.T) {
 // The far end holds: its re-offer is sendonly; the answer must be recvonly (pion's own
 // would be sendrecv), and the page stops sending, its microphone closed.
 func TestHeldByFarEnd(t *testing.T) {
-	s, srv := engineOn(t)
-	speaker := srv.Record(t, pulsetest.Speaker+".monitor")
-	srv.Tone(t, pulsetest.MicFeed, micTone)
+	s, srv, speaker := engineInCall(t)
 	c := inbound(s, "pc1", newFarEnd(t, farTone, "opus"), nil)
 	twoWay(t, speaker, c, farTone)
 
@@ -256,9 +246,7 @@ func TestHeldByFarEnd(t *testing.T) {
 func TestG711OnlyFarEnd(t *testing.T) {
 	for _, codecs := range [][]string{{"pcmu"}, {"pcma"}, {"pcmu", "opus"}} {
 		t.Run(strings.Join(codecs, "-"), func(t *testing.T) {
-			s, srv := engineOn(t)
-			speaker := srv.Record(t, pulsetest.Speaker+".monitor")
-			srv.Tone(t, pulsetest.MicFeed, micTone)
+			s, _, speaker := engineInCall(t)
 			far := newFarEnd(t, farTone, codecs...)
 			c := inbound(s, "pc1", far, nil)
 			answer := far.pc.RemoteDescription().SDP
@@ -271,9 +259,7 @@ func TestG711OnlyFarEnd(t *testing.T) {
 }
 
 func TestRemoteOfferWithoutMid(t *testing.T) {
-	s, srv := engineOn(t)
-	speaker := srv.Record(t, pulsetest.Speaker+".monitor")
-	srv.Tone(t, pulsetest.MicFeed, micTone)
+	s, _, speaker := engineInCall(t)
 	noMid := func(sdp string) string {
 		var keep []string
 		for _, l := range strings.Split(sdp, "\r\n") {
@@ -313,9 +299,7 @@ func num(rep map[string]any, field string) float64 {
 }
 
 func TestGetStatsCountersGrow(t *testing.T) {
-	s, srv := engineOn(t)
-	speaker := srv.Record(t, pulsetest.Speaker+".monitor")
-	srv.Tone(t, pulsetest.MicFeed, micTone)
+	s, _, speaker := engineInCall(t)
 	c := inbound(s, "pc1", newFarEnd(t, farTone, "opus"), nil)
 	twoWay(t, speaker, c, farTone)
 
@@ -339,9 +323,7 @@ func TestGetStatsCountersGrow(t *testing.T) {
 }
 
 func TestTwoCallsAtOnce(t *testing.T) {
-	s, srv := engineOn(t)
-	speaker := srv.Record(t, pulsetest.Speaker+".monitor")
-	srv.Tone(t, pulsetest.MicFeed, micTone)
+	s, srv, speaker := engineInCall(t)
 	c1 := inbound(s, "pc1", newFarEnd(t, farTone, "opus"), nil)
 	c2 := outbound(s, "pc2", newFarEnd(t, 1300, "pcmu"))
 	twoWay(t, speaker, c1, farTone)
@@ -391,9 +373,7 @@ func TestICERestart(t *testing.T) {
 		{"inbound, restart while an offer is pending", true, true, true},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			s, srv := engineOn(t)
-			speaker := srv.Record(t, pulsetest.Speaker+".monitor")
-			srv.Tone(t, pulsetest.MicFeed, micTone)
+			s, _, speaker := engineInCall(t)
 			far := newFarEnd(t, farTone, "opus")
 			c := place(s, "pc1", far, tt.inbound)
 			twoWay(t, speaker, c, farTone)
@@ -424,9 +404,7 @@ func TestICERestart(t *testing.T) {
 // pion cannot roll a pending offer back: an offer with other media while one is pending
 // (a track added meanwhile) is refused, and the pending one still completes.
 func TestOfferWithNewMediaWhileOfferPending(t *testing.T) {
-	s, srv := engineOn(t)
-	speaker := srv.Record(t, pulsetest.Speaker+".monitor")
-	srv.Tone(t, pulsetest.MicFeed, micTone)
+	s, _, speaker := engineInCall(t)
 	c := outbound(s, "pc1", newFarEnd(t, farTone, "opus"))
 	twoWay(t, speaker, c, farTone)
 
@@ -459,9 +437,7 @@ func attribute(sdp, name string) string {
 
 // The microphone opens only while a call sends, and PageGone ends everything.
 func TestMicrophoneOnlyWhileSendingAndPageGone(t *testing.T) {
-	s, srv := engineOn(t)
-	speaker := srv.Record(t, pulsetest.Speaker+".monitor")
-	srv.Tone(t, pulsetest.MicFeed, micTone)
+	s, srv, speaker := engineInCall(t)
 	s.microphone()
 	assert.Empty(t, s.e.micOpen(), "getUserMedia alone does not open the microphone")
 	c := inbound(s, "pc1", newFarEnd(t, farTone, "opus"), nil)
@@ -611,9 +587,7 @@ func TestTrackEndsWhenItsMicrophoneGoes(t *testing.T) {
 // replaceTrack(null) stops sending (and closes the microphone), replaceTrack(track) sends
 // again; pausing the element closes its playback.
 func TestReplaceTrackAndPause(t *testing.T) {
-	s, srv := engineOn(t)
-	speaker := srv.Record(t, pulsetest.Speaker+".monitor")
-	srv.Tone(t, pulsetest.MicFeed, micTone)
+	s, srv, speaker := engineInCall(t)
 	c := inbound(s, "pc1", newFarEnd(t, farTone, "opus"), nil)
 	twoWay(t, speaker, c, farTone)
 

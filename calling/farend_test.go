@@ -49,6 +49,15 @@ func newShim(t testing.TB, audio AudioSystem) *shim {
 }
 
 // engineOn starts a PulseAudio server and an engine on it.
+// engineInCall is engineOn with what a call test needs around it: the microphone plays
+// micTone, and the speaker is recorded.
+func engineInCall(t testing.TB) (*shim, *pulsetest.Server, *pulsetest.Recorder) {
+	s, srv := engineOn(t)
+	speaker := srv.Record(t, pulsetest.Speaker+".monitor")
+	srv.Tone(t, pulsetest.MicFeed, micTone)
+	return s, srv, speaker
+}
+
 func engineOn(t testing.TB) (*shim, *pulsetest.Server) {
 	srv := pulsetest.Start(t)
 	a, err := OpenPulse(srv.Addr)

@@ -98,9 +98,7 @@ func TestRemoteOfferWhileOfferPending(t *testing.T) {
 		{"outbound call, an ICE restart offer pending: refused", false, true, true},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			s, srv := engineOn(t)
-			speaker := srv.Record(t, pulsetest.Speaker+".monitor")
-			srv.Tone(t, pulsetest.MicFeed, micTone)
+			s, _, speaker := engineInCall(t)
 			far := newFarEnd(t, farTone, "opus")
 			c := place(s, "pc1", far, tt.inbound)
 			twoWay(t, speaker, c, farTone)
@@ -141,9 +139,7 @@ func TestRemoteOfferWhileOfferPending(t *testing.T) {
 // The page rolls its pending offer back (setLocalDescription({type: "rollback"})): the
 // call goes on as before it, and the next offer negotiates.
 func TestRollbackLocalOffer(t *testing.T) {
-	s, srv := engineOn(t)
-	speaker := srv.Record(t, pulsetest.Speaker+".monitor")
-	srv.Tone(t, pulsetest.MicFeed, micTone)
+	s, _, speaker := engineInCall(t)
 	c := outbound(s, "pc1", newFarEnd(t, farTone, "opus"))
 	twoWay(t, speaker, c, farTone)
 
